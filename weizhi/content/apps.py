@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ContentConfig(AppConfig):
+    name = "weizhi.content"
+    label = "content"
+    verbose_name = "内容"
+
+    def ready(self) -> None:
+        from weizhi.content import signals  # noqa: F401

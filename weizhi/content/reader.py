@@ -1,0 +1,111 @@
+"""The reader site (H5): contexts for the page templates, search and the like button."""
+
+import logging
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from wagtail.models import Page
+
+from weizhi.analytics.services import READER_COOKIE, has_liked, like_page, reader_key, stats_for
+from weizhi.content.models import ColumnPage, StoryPage
+from weizhi.core.ratelimit import rate_limited
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 10
+HOME_LATEST = 12
+SEARCH_MAX_QUERY = 50
+
+
+def paginate(items, request: HttpRequest, per_page: int = PAGE_SIZE):
+    paginator = Paginator(items, per_page)
+    try:
+        return paginator.page(request.GET.get("page", 1))
+    except PageNotAnInteger:
+        return paginator.page(1)
+    except EmptyPage:
+        return paginator.page(paginator.num_pages)
+
+
+def home_context(home: Page) -> dict:
+    now = timezone.now()
+    columns = ColumnPage.objects.child_of(home).live().in_menu()
+    published = StoryPage.objects.published().descendant_of(home)
+    pinned = published.pinned(now).order_by("-pinned_until").select_related("cover")[:5]
+    latest = published.exclude(pk__in=[p.pk for p in pinned]).newest_first().select_related("cover")
+    return {
+        "columns": columns,
+        "pinned": pinned,
+        "latest": latest[:HOME_LATEST],
+    }
+
+
+def column_context(column: ColumnPage, request: HttpRequest) -> dict:
+    home = column.get_parent()
+    items = StoryPage.objects.published().in_column(column).newest_first().select_related("cover")
+    page = paginate(items, request)
+    return {
+        "columns": ColumnPage.objects.child_of(home).live().in_menu(),
+        "stories": page,
+    }
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    error = ""
+    results = None
+    if len(query) > SEARCH_MAX_QUERY:
+        error = f"搜索词太长了,请不超过 {SEARCH_MAX_QUERY} 个字。"
+    elif query:
+        found = StoryPage.objects.published().search(query)
+        results = paginate(found, request)
+    return render(
+        request, "content/search.html", {"query": query, "results": results, "error": error}
+    )
+
+
+def _reader(request: HttpRequest) -> str:
+    return reader_key(
+        request.COOKIES.get(READER_COOKIE),
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    # The like endpoint is called from cached pages that carry no CSRF token, so it
+    # relies on the browser's own word about where the request came from.
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    return origin is not None and origin == f"{request.scheme}://{request.get_host()}"
+
+
+@csrf_exempt
+@require_POST
+@rate_limited("like", limit=30, per_seconds=60)
+def like(request: HttpRequest, page_id: int) -> JsonResponse:
+    if not _same_origin(request):
+        return JsonResponse({"error": "请求来源无效,请刷新页面后再试。"}, status=403)
+    if not StoryPage.objects.published().filter(pk=page_id).exists():
+        return JsonResponse({"error": "稿件不存在或已下线。"}, status=404)
+    added, likes = like_page(page_id, _reader(request))
+    log.info("like page=%s added=%s", page_id, added)
+    return JsonResponse({"liked": True, "added": added, "likes": likes})
+
+
+@require_GET
+def stats(request: HttpRequest, page_id: int) -> JsonResponse:
+    if not StoryPage.objects.published().filter(pk=page_id).exists():
+        return JsonResponse({"error": "稿件不存在或已下线。"}, status=404)
+    data = stats_for(page_id)
+    data["liked"] = has_liked(page_id, _reader(request))
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,19 @@
+from django import template
+
+from weizhi.content.models import StoryPage
+
+register = template.Library()
+
+
+@register.simple_tag
+def story_list_items(value) -> list:
+    """Stories for a topic page's list block: the hand-picked ones, else a column's latest."""
+    picked = [p.pk for p in value.get("pages") or [] if p is not None]
+    stories = StoryPage.objects.published().select_related("cover")
+    if picked:
+        by_pk = {p.pk: p for p in stories.filter(pk__in=picked)}
+        return [by_pk[pk] for pk in picked if pk in by_pk]
+    column = value.get("column")
+    if column is None:
+        return []
+    return list(stories.in_column(column).newest_first()[: value.get("count") or 5])
