@@ -15,10 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 from weizhi.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(envstr("WEIZHI_VAR_DIR") or BASE_DIR / "var")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+VAR_DIR = Path(envstr("WEIZHI_VAR_DIR") or BASE_DIR / "var" / ("test" if TESTING else ""))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = envbool("DEBUG", False)
 DATABASE_URL = envstr("DATABASE_URL")
 REDIS_URL = envstr("REDIS_URL")
@@ -154,7 +153,8 @@ else:
         }
     }
 
-_TASKS_BACKEND = envstr("TASKS_BACKEND") or ("rq" if REDIS_URL else "db")
+# Tests run tasks inline unless they ask for a real queue.
+_TASKS_BACKEND = envstr("TASKS_BACKEND") or ("immediate" if TESTING else "rq" if REDIS_URL else "db")
 if _TASKS_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL")
