@@ -31,6 +31,7 @@ def article(
     **fields,
 ) -> ArticlePage:
     parent = parent or column()
+    fields.setdefault("live", publish)
     page = parent.add_child(instance=ArticlePage(title=title, body=paragraph(body), **fields))
     if publish:
         page.save_revision().publish()

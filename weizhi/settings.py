@@ -154,7 +154,9 @@ else:
     }
 
 # Tests run tasks inline unless they ask for a real queue.
-_TASKS_BACKEND = envstr("TASKS_BACKEND") or ("immediate" if TESTING else "rq" if REDIS_URL else "db")
+_TASKS_BACKEND = envstr("TASKS_BACKEND") or (
+    "immediate" if TESTING else "rq" if REDIS_URL else "db"
+)
 if _TASKS_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL")
@@ -187,6 +189,7 @@ WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT") or VAR_DIR / "media")
 # In embedded mode the app serves uploaded media itself; behind nginx, nginx does.
@@ -233,8 +236,12 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "weizhi@localhost")
 # How long a published page stays in the page cache before it is rendered again; the
 # read count shown on a cached page lags by at most this long.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 60, minimum=0)
+# How often the scheduler looks for pages whose scheduled publishing time has come.
+SCHEDULE_PUBLISH_SECONDS = envint("SCHEDULE_PUBLISH_SECONDS", 30, minimum=1)
 # How often buffered read counts are written to the database.
 COUNTER_FLUSH_SECONDS = envint("COUNTER_FLUSH_SECONDS", 2, minimum=1)
+# Tests flush by hand, so that no thread writes behind their back.
+COUNTER_BACKGROUND_FLUSH = envbool("COUNTER_BACKGROUND_FLUSH", not TESTING)
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
 LOGGING = {

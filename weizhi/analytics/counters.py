@@ -71,9 +71,12 @@ def add_to_stats(cursor, column: str, rows: list[tuple[int, int]]) -> None:
 class LocalCounter:
     """A per-process buffer flushed by a daemon thread and at interpreter exit."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, background: bool = True) -> None:
         self.interval = interval
+        self.background = background
         self._lock = threading.Lock()
+        # Held for a whole flush, so a flush at exit waits for one already writing.
+        self._flush_lock = threading.Lock()
         self._reads: Reads = Counter()
         self._visitors: Visitors = set()
         self._pid = 0
@@ -91,9 +94,10 @@ class LocalCounter:
         self._pid = os.getpid()
         self._reads = Counter()
         self._visitors = set()
-        thread = threading.Thread(target=self._loop, name="weizhi-counter-flush", daemon=True)
-        thread.start()
         atexit.register(self.flush)
+        if self.background:
+            thread = threading.Thread(target=self._loop, name="weizhi-counter-flush", daemon=True)
+            thread.start()
 
     def _loop(self) -> None:
         while True:
@@ -104,6 +108,12 @@ class LocalCounter:
     def pending(self) -> int:
         with self._lock:
             return sum(self._reads.values())
+
+    def discard(self) -> None:
+        """Drop whatever is buffered and forget the exit hook (tests, reconfiguration)."""
+        atexit.unregister(self.flush)
+        with self._lock:
+            self._reads, self._visitors = Counter(), set()
 
     def flush(self) -> None:
         with self._lock:
@@ -170,5 +180,15 @@ def get_counter() -> LocalCounter | RedisCounter:
         if settings.REDIS_URL:
             _counter = RedisCounter(settings.REDIS_URL)
         else:
-            _counter = LocalCounter(settings.COUNTER_FLUSH_SECONDS)
+            _counter = LocalCounter(
+                settings.COUNTER_FLUSH_SECONDS, background=settings.COUNTER_BACKGROUND_FLUSH
+            )
     return _counter
+
+
+def reset_counter() -> None:
+    """Discard the process's counter and its pending counts; the next read makes a new one."""
+    global _counter
+    if isinstance(_counter, LocalCounter):
+        _counter.discard()
+    _counter = None

@@ -86,9 +86,10 @@ def create(apps, schema_editor):
     task_type = ContentType.objects.get_for_model(GroupApprovalTask)
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW, defaults={"active": True})
     for order, step in enumerate(REVIEW_STEPS):
-        reviewers = group(
-            step, [], {"wagtailimages": ["choose_image"], "wagtaildocs": ["choose_document"]}
-        )
+        # The last approval publishes the page, with the final reviewer's permission.
+        page_perms = ["publish_page"] if step == REVIEW_STEPS[-1] else []
+        choose = {"wagtailimages": ["choose_image"], "wagtaildocs": ["choose_document"]}
+        reviewers = group(step, page_perms, choose)
         task = GroupApprovalTask.objects.filter(name=step).first()
         if task is None:
             task = GroupApprovalTask.objects.create(name=step, active=True, content_type=task_type)

@@ -1,0 +1,174 @@
+"""Reading a story: the page cache, read counting (PV and UV) and likes."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests import factories
+from weizhi.analytics.counters import LocalCounter, get_counter
+from weizhi.analytics.models import DailyVisitor, PageStats
+from weizhi.analytics.services import READER_COOKIE
+
+
+def stats(page) -> PageStats:
+    get_counter().flush()
+    return PageStats.objects.get(page_id=page.pk)
+
+
+def test_a_story_is_served_from_the_cache_and_still_counted(client, home):
+    page = factories.article(title="一线的坚守")
+    first = client.get(page.url)
+    second = client.get(page.url)
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert "一线的坚守" in second.content.decode()
+    assert stats(page).reads == 2
+
+
+def test_one_reader_is_one_visitor_a_day_however_often_they_read(client, home):
+    page = factories.article()
+    client.get(page.url)
+    assert READER_COOKIE in client.cookies
+    client.get(page.url)
+    Client().get(page.url, REMOTE_ADDR="10.0.0.9")
+    row = stats(page)
+    assert row.reads == 3
+    assert row.visitors == 2
+    assert DailyVisitor.objects.filter(page=page).count() == 2
+
+
+def test_publishing_a_change_purges_the_cached_page(client, home):
+    page = factories.article(title="旧标题")
+    assert "旧标题" in client.get(page.url).content.decode()
+    assert "旧标题" in client.get("/").content.decode()
+    page.title = "新标题"
+    page.save_revision().publish()
+    assert "新标题" in client.get(page.url).content.decode()
+    assert "新标题" in client.get("/").content.decode()
+
+
+def test_unpublishing_removes_the_page_at_once(client, home):
+    page = factories.article(title="即将下线")
+    assert client.get(page.url).status_code == 200
+    page.unpublish()
+    response = client.get(page.url)
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+
+
+def test_signed_in_editors_bypass_the_cache(client, home):
+    from tests.base import superuser
+
+    page = factories.article()
+    client.force_login(superuser())
+    response = client.get(page.url)
+    assert "X-Page-Cache" not in response
+    assert stats(page).reads == 1
+
+
+def test_the_repost_shows_its_source_and_links_to_the_original(client, home):
+    page = factories.repost(source_name="人民日报", source_url="https://example.org/a/1")
+    html = client.get(page.url).content.decode()
+    assert "来源:人民日报" in html
+    assert 'href="https://example.org/a/1"' in html
+
+
+def like(client: Client, page, **headers):
+    return client.post(f"/api/pages/{page.pk}/like", HTTP_SEC_FETCH_SITE="same-origin", **headers)
+
+
+def test_a_reader_likes_a_story_once(client, home):
+    page = factories.article()
+    client.get(page.url)
+    first = like(client, page)
+    assert first.json() == {"liked": True, "added": True, "likes": 1}
+    again = like(client, page)
+    assert again.json()["added"] is False
+    assert again.json()["likes"] == 1
+    assert client.get(f"/api/pages/{page.pk}/stats").json()["liked"] is True
+
+
+def test_a_like_from_another_site_is_refused(client, home):
+    page = factories.article()
+    response = client.post(f"/api/pages/{page.pk}/like", HTTP_SEC_FETCH_SITE="cross-site")
+    assert response.status_code == 403
+    assert "来源" in response.json()["error"]
+    assert not PageStats.objects.filter(page_id=page.pk, likes__gt=0).exists()
+
+
+def test_liking_a_missing_story_says_so_in_chinese(client, home):
+    response = like(client, home)
+    assert response.status_code == 404
+    assert response.json()["error"] == "稿件不存在或已下线。"
+
+
+def test_likes_are_rate_limited_per_address(client, home):
+    page = factories.article()
+    codes = [like(Client(), page, REMOTE_ADDR="10.1.1.1").status_code for _ in range(31)]
+    assert codes[:30] == [200] * 30
+    assert codes[30] == 429
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_readers_in_several_processes_lose_no_count():
+    """Eight threads read through two separate counters (as two web processes would)
+    while both flush concurrently; every read must land in the database."""
+    factories.site_home()
+    page = factories.article()
+    counters = [LocalCounter(interval=0.01), LocalCounter(interval=0.01)]
+    readers, reads_each = 8, 60
+    errors: list[BaseException] = []
+
+    def read(n: int) -> None:
+        try:
+            for i in range(reads_each):
+                counters[n % 2].record(
+                    page.pk, f"{n:02d}{i % 3:030d}", __import__("datetime").date.today()
+                )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(readers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for counter in counters:
+        counter.flush()
+    assert not errors
+    row = PageStats.objects.get(page_id=page.pk)
+    assert row.reads == readers * reads_each
+    assert row.visitors == readers * 3
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_page_requests_are_all_counted():
+    factories.site_home()
+    page = factories.article()
+    url = page.url
+    per_thread, threads_n = 25, 6
+    statuses: list[int] = []
+
+    def read(n: int) -> None:
+        client = Client(REMOTE_ADDR=f"10.0.0.{n}")
+        try:
+            for _ in range(per_thread):
+                statuses.append(client.get(url).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(200) == per_thread * threads_n
+    get_counter().flush()
+    row = PageStats.objects.get(page_id=page.pk)
+    assert row.reads == per_thread * threads_n
+    assert row.visitors == threads_n

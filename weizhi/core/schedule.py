@@ -1,0 +1,52 @@
+"""The schedule of periodic jobs, and one tick of the loop that enqueues them.
+
+One scheduler process runs in either mode; the jobs themselves run on the task workers,
+so a slow job never delays the next tick.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django_tasks.base import Task
+
+from weizhi.analytics.services import flush_counters
+from weizhi.core.tasks import prune_task_results, publish_scheduled_pages
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    task: Task
+    every: float
+    last: float = field(default=float("-inf"))
+
+
+def default_jobs() -> list[Job]:
+    jobs = [
+        Job(publish_scheduled_pages, every=settings.SCHEDULE_PUBLISH_SECONDS),
+        Job(prune_task_results, every=24 * 3600),
+    ]
+    if settings.REDIS_URL:
+        # In embedded mode each web process flushes its own counters; in scaled mode the
+        # counts wait in Redis for this job.
+        jobs.append(Job(flush_counters, every=settings.COUNTER_FLUSH_SECONDS))
+    return jobs
+
+
+def tick(jobs: list[Job], now: float | None = None) -> list[str]:
+    """Enqueue every job that is due; returns the names of those enqueued."""
+    now = time.monotonic() if now is None else now
+    enqueued = []
+    for job in jobs:
+        if now - job.last >= job.every:
+            try:
+                job.task.enqueue()
+            except Exception:
+                log.exception("could not enqueue %s", job.task.name)
+                continue
+            job.last = now
+            enqueued.append(job.task.name)
+    return enqueued

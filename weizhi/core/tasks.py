@@ -1,0 +1,31 @@
+"""Periodic jobs, run by the task workers when the scheduler enqueues them."""
+
+import io
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks import task
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def publish_scheduled_pages() -> str:
+    """Publish pages whose go-live time has come and unpublish the expired ones."""
+    out = io.StringIO()
+    call_command("publish_scheduled", stdout=out)
+    return out.getvalue()[-500:]
+
+
+@task()
+def prune_task_results() -> int:
+    if settings.TASKS_BACKEND_NAME != "db":
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - timedelta(days=7)
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
