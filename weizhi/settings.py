@@ -188,6 +188,7 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "weizhi" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"

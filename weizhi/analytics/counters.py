@@ -9,6 +9,7 @@ concurrent flushes from several processes never overwrite each other.
 
 import atexit
 import logging
+import multiprocessing.util
 import os
 import threading
 from collections import Counter
@@ -94,6 +95,9 @@ class LocalCounter:
         self._pid = os.getpid()
         self._reads = Counter()
         self._visitors = set()
+        # Granian's workers are multiprocessing children, which leave through os._exit():
+        # atexit hooks do not run there, multiprocessing's finalizers do.
+        self._finalizer = multiprocessing.util.Finalize(None, self.flush, exitpriority=100)
         atexit.register(self.flush)
         if self.background:
             thread = threading.Thread(target=self._loop, name="weizhi-counter-flush", daemon=True)
@@ -112,6 +116,9 @@ class LocalCounter:
     def discard(self) -> None:
         """Drop whatever is buffered and forget the exit hook (tests, reconfiguration)."""
         atexit.unregister(self.flush)
+        finalizer = getattr(self, "_finalizer", None)
+        if finalizer is not None:
+            finalizer.cancel()
         with self._lock:
             self._reads, self._visitors = Counter(), set()
 

@@ -1,0 +1,126 @@
+"""`manage.py serve` end to end: the production server, the worker and the scheduler
+start together, serve the reader site, and stop together on Ctrl-C without losing a read."""
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MAKE_ARTICLE = """
+from weizhi.content.site_setup import ensure_site
+from weizhi.content.models import ArticlePage, ColumnPage
+ensure_site()
+column = ColumnPage.objects.get(slug="toutiao")
+page = column.add_child(instance=ArticlePage(title="服务测试", slug="serve-test",
+    body=[{"type": "paragraph", "value": "<p>正文</p>"}]))
+page.save_revision().publish()
+print(page.pk)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def manage(env: dict, *args: str, timeout: float = 180) -> str:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            child = int(entry.name)
+            found |= {child} | descendants(child)
+    return found
+
+
+@pytest.fixture
+def instance(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "TASKS_BACKEND"}
+    }
+    env.update(WEIZHI_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1", ACCESS_LOG_LEVEL="WARNING")
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    page_id = int(manage(env, "shell", "-v0", "-c", MAKE_ARTICLE).strip().splitlines()[-1])
+    return env, tmp_path, page_id
+
+
+def test_serve_runs_everything_and_ctrl_c_stops_it_without_losing_reads(instance):
+    env, var_dir, page_id = instance
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not come up"
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.3)
+        children = descendants(proc.pid)
+        assert len(children) >= 3  # granian (+ its workers), db_worker, scheduler
+
+        reads = 40
+        with httpx.Client(base_url=base) as client:
+            for _ in range(reads):
+                assert client.get("/toutiao/serve-test/").status_code == 200
+            assert client.get("/static/weizhi/reader.css").status_code == 200
+            assert client.get("/nope/").status_code == 404
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=40)
+    assert proc.returncode == 0, output[-3000:]
+    assert "微智已停止" in output
+    assert not [
+        pid
+        for pid in children
+        if Path(f"/proc/{pid}").exists()
+        and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    ]
+
+    with sqlite3.connect(var_dir / "weizhi.sqlite3") as db:
+        (stored,) = db.execute(
+            "SELECT reads FROM analytics_pagestats WHERE page_id = ?", (page_id,)
+        ).fetchone()
+    assert stored == reads
