@@ -33,6 +33,11 @@ KINDS = {
 }
 
 
+# Every test here counts as a database test, so that pytest-django keeps them together and
+# the module's open transaction below ends before any other module's test runs.
+pytestmark = pytest.mark.django_db
+
+
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, loaded once for this module inside a transaction rolled back at its end.

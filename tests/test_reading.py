@@ -72,7 +72,7 @@ def test_signed_in_editors_bypass_the_cache(client, home):
 def test_the_repost_shows_its_source_and_links_to_the_original(client, home):
     page = factories.repost(source_name="人民日报", source_url="https://example.org/a/1")
     html = client.get(page.url).content.decode()
-    assert "来源:人民日报" in html
+    assert "来源：人民日报" in html
     assert 'href="https://example.org/a/1"' in html
 
 

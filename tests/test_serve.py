@@ -15,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_ARTICLE = """
+from datetime import timedelta
+from django.utils import timezone
 from weizhi.content.site_setup import ensure_site
 from weizhi.content.models import ArticlePage, ColumnPage
 ensure_site()
@@ -22,6 +24,10 @@ column = ColumnPage.objects.get(slug="toutiao")
 page = column.add_child(instance=ArticlePage(title="服务测试", slug="serve-test",
     body=[{"type": "paragraph", "value": "<p>正文</p>"}]))
 page.save_revision().publish()
+later = column.add_child(instance=ArticlePage(title="定时发布", slug="scheduled", live=False,
+    go_live_at=timezone.now() + timedelta(seconds=4),
+    body=[{"type": "paragraph", "value": "<p>正文</p>"}]))
+later.save_revision().publish()
 print(page.pk)
 """
 
@@ -61,14 +67,32 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-@pytest.fixture
-def instance(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "TASKS_BACKEND"}
-    }
-    env.update(WEIZHI_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1", ACCESS_LOG_LEVEL="WARNING")
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "")
+MODES = [
+    pytest.param("embedded", id="embedded"),
+    pytest.param(
+        "redis",
+        id="redis",
+        marks=pytest.mark.skipif(not REDIS_TEST_URL, reason="REDIS_TEST_URL is not set"),
+    ),
+]
+
+
+@pytest.fixture(params=MODES)
+def instance(request, tmp_path):
+    drop = {"DATABASE_URL", "REDIS_URL", "TASKS_BACKEND"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(
+        WEIZHI_VAR_DIR=str(tmp_path),
+        PYTHONUNBUFFERED="1",
+        ACCESS_LOG_LEVEL="WARNING",
+        SCHEDULE_PUBLISH_SECONDS="1",
+    )
+    if request.param == "redis":
+        import redis
+
+        redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+        env.update(REDIS_URL=REDIS_TEST_URL, CACHE_PREFIX=f"serve-{tmp_path.name}")
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
     page_id = int(manage(env, "shell", "-v0", "-c", MAKE_ARTICLE).strip().splitlines()[-1])
@@ -78,11 +102,12 @@ def instance(tmp_path):
 def test_serve_runs_everything_and_ctrl_c_stops_it_without_losing_reads(instance):
     env, var_dir, page_id = instance
     port = free_port()
+    log = var_dir / "serve.log"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--workers", "2"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -96,7 +121,7 @@ def test_serve_runs_everything_and_ctrl_c_stops_it_without_losing_reads(instance
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline, "server did not come up"
-            assert proc.poll() is None, proc.stdout.read()
+            assert proc.poll() is None, log.read_text()[-3000:]
             time.sleep(0.3)
         children = descendants(proc.pid)
         assert len(children) >= 3  # granian (+ its workers), db_worker, scheduler
@@ -107,9 +132,15 @@ def test_serve_runs_everything_and_ctrl_c_stops_it_without_losing_reads(instance
                 assert client.get("/toutiao/serve-test/").status_code == 200
             assert client.get("/static/weizhi/reader.css").status_code == 200
             assert client.get("/nope/").status_code == 404
+            # Scheduled publishing fires through the scheduler and the worker.
+            deadline = time.monotonic() + 40
+            while client.get("/toutiao/scheduled/").status_code != 200:
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.5)
     finally:
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=40)
+        proc.wait(timeout=40)
+    output = log.read_text()
     assert proc.returncode == 0, output[-3000:]
     assert "微智已停止" in output
     assert not [

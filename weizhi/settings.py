@@ -266,5 +266,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "weizhi.access": {"level": envstr("ACCESS_LOG_LEVEL", "INFO").upper()},
+        # Periodic jobs run every few seconds; only their failures are news.
+        "django_tasks": {"level": envstr("TASKS_LOG_LEVEL", "WARNING").upper()},
+        "rq.worker": {"level": envstr("TASKS_LOG_LEVEL", "WARNING").upper()},
     },
 }

@@ -39,7 +39,7 @@ class MediaSourceBlock(blocks.StructBlock):
         value = super().clean(value)
         if not value.get("file") and not value.get("url"):
             raise blocks.StructBlockValidationError(
-                block_errors={"file": ValidationError("请上传文件或填写地址(二选一)。")}
+                block_errors={"file": ValidationError("请上传文件或填写地址（二选一）。")}
             )
         return value
 

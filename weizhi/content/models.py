@@ -123,7 +123,7 @@ class StoryPage(CachedPageMixin, Page):
         "发布时间", null=True, blank=True, help_text="留空则使用首次发布的时间。"
     )
     pinned_until = models.DateTimeField(
-        "置顶至", null=True, blank=True, help_text="在此时间之前,该稿件显示在首页头条位置。"
+        "置顶至", null=True, blank=True, help_text="在此时间之前，该稿件显示在首页头条位置。"
     )
     tags = ClusterTaggableManager("标签", through=StoryTag, blank=True)
     body = StreamField(body_blocks(), verbose_name="正文", blank=True)
@@ -187,7 +187,7 @@ class ArticlePage(StoryPage):
 
 
 class RepostPage(StoryPage):
-    source_name = models.CharField("来源", max_length=50, help_text="如:人民日报、新华网")
+    source_name = models.CharField("来源", max_length=50, help_text="如：人民日报、新华网")
     source_url = models.URLField("原文链接", max_length=500)
     source_date = models.DateField("原文日期")
 
@@ -217,7 +217,7 @@ class InfographicPage(StoryPage):
     text_version = RichTextField(
         "文字版",
         features=["h2", "h3", "bold", "ol", "ul"],
-        help_text="图片内容的文字版本,用于搜索和无障碍阅读。",
+        help_text="图片内容的文字版本，用于搜索和无障碍阅读。",
     )
 
     is_creatable = True
@@ -257,7 +257,7 @@ class VideoPage(StoryPage):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    duration_seconds = models.PositiveIntegerField("时长(秒)", default=0)
+    duration_seconds = models.PositiveIntegerField("时长（秒）", default=0)
     series = models.CharField("系列", max_length=20, choices=SERIES, default="lesson")
 
     is_creatable = True
@@ -282,7 +282,7 @@ class VideoPage(StoryPage):
     def clean(self) -> None:
         super().clean()
         if not self.video_id and not self.video_url:
-            raise ValidationError({"video": "请上传视频文件或填写视频地址(二选一)。"})
+            raise ValidationError({"video": "请上传视频文件或填写视频地址（二选一）。"})
 
     @property
     def duration_label(self) -> str:

@@ -3,11 +3,13 @@
 import logging
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from wagtail.images.models import Image
 from wagtail.models import Page
 
 from weizhi.analytics.services import READER_COOKIE, has_liked, like_page, reader_key, stats_for
@@ -31,12 +33,21 @@ def paginate(items, request: HttpRequest, per_page: int = PAGE_SIZE):
         return paginator.page(paginator.num_pages)
 
 
+CARD_RENDITION = "fill-240x160"
+
+
+def with_covers(stories):
+    """Load each story's cover with its card-sized rendition, in two queries for the list."""
+    covers = Image.objects.prefetch_renditions(CARD_RENDITION)
+    return stories.prefetch_related(Prefetch("cover", queryset=covers))
+
+
 def home_context(home: Page) -> dict:
     now = timezone.now()
     columns = ColumnPage.objects.child_of(home).live().in_menu()
     published = StoryPage.objects.published().descendant_of(home)
-    pinned = published.pinned(now).order_by("-pinned_until").select_related("cover")[:5]
-    latest = published.exclude(pk__in=[p.pk for p in pinned]).newest_first().select_related("cover")
+    pinned = list(with_covers(published.pinned(now).order_by("-pinned_until"))[:5])
+    latest = with_covers(published.exclude(pk__in=[p.pk for p in pinned]).newest_first())
     return {
         "columns": columns,
         "pinned": pinned,
@@ -46,7 +57,7 @@ def home_context(home: Page) -> dict:
 
 def column_context(column: ColumnPage, request: HttpRequest) -> dict:
     home = column.get_parent()
-    items = StoryPage.objects.published().in_column(column).newest_first().select_related("cover")
+    items = with_covers(StoryPage.objects.published().in_column(column).newest_first())
     page = paginate(items, request)
     return {
         "columns": ColumnPage.objects.child_of(home).live().in_menu(),
@@ -60,7 +71,7 @@ def search(request: HttpRequest) -> HttpResponse:
     error = ""
     results = None
     if len(query) > SEARCH_MAX_QUERY:
-        error = f"搜索词太长了,请不超过 {SEARCH_MAX_QUERY} 个字。"
+        error = f"搜索词太长了，请不超过 {SEARCH_MAX_QUERY} 个字。"
     elif query:
         found = StoryPage.objects.published().search(query)
         results = paginate(found, request)
@@ -92,7 +103,7 @@ def _same_origin(request: HttpRequest) -> bool:
 @rate_limited("like", limit=30, per_seconds=60)
 def like(request: HttpRequest, page_id: int) -> JsonResponse:
     if not _same_origin(request):
-        return JsonResponse({"error": "请求来源无效,请刷新页面后再试。"}, status=403)
+        return JsonResponse({"error": "请求来源无效，请刷新页面后再试。"}, status=403)
     if not StoryPage.objects.published().filter(pk=page_id).exists():
         return JsonResponse({"error": "稿件不存在或已下线。"}, status=404)
     added, likes = like_page(page_id, _reader(request))

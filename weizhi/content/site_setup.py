@@ -6,7 +6,7 @@ from wagtail.models import Page, Site
 from weizhi.content.models import ColumnPage, HomePage
 
 COLUMNS = [
-    ("今日头条", "toutiao", "每日要闻,权威发布。"),
+    ("今日头条", "toutiao", "每日要闻，权威发布。"),
     ("一图读懂", "yitu", "把政策和讲话浓缩成一张图。"),
     ("聚焦一线", "yixian", "基层党组织和党员的工作现场。"),
     ("微言大义", "weiyan", "职工对热点的短评与思考。"),
@@ -29,7 +29,7 @@ def ensure_site(site_title: str = HOME_TITLE) -> HomePage:
         for child in root.get_children().filter(slug="home").exact_type(Page):
             child.delete()
         home = root.add_child(
-            instance=HomePage(title=site_title, slug="home", intro="传播党的声音,服务身边职工。")
+            instance=HomePage(title=site_title, slug="home", intro="传播党的声音，服务身边职工。")
         )
         home.save_revision().publish()
     site = Site.objects.filter(is_default_site=True).first()

@@ -30,7 +30,7 @@ def rate_limited(scope: str, limit: int, per_seconds: int) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not hit(scope, client_address(request), limit, per_seconds):
-                return JsonResponse({"error": "操作太频繁,请稍后再试。"}, status=429)
+                return JsonResponse({"error": "操作太频繁，请稍后再试。"}, status=429)
             return view(request, *args, **kwargs)
 
         return wrapper

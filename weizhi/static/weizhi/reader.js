@@ -31,7 +31,7 @@
         if (data.error) { alert(data.error); return; }
         show(data);
       })
-      .catch(function () { alert("网络不太好,请稍后再试。"); })
+      .catch(function () { alert("网络不太好，请稍后再试。"); })
       .then(function () { button.disabled = false; });
   });
 })();

@@ -8,4 +8,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         home = ensure_site()
-        self.stdout.write(f"门户首页:{home.title}(栏目 {home.get_children().count()} 个)")
+        self.stdout.write(f"门户首页：{home.title}（栏目 {home.get_children().count()} 个）")

@@ -14,8 +14,8 @@ class Command(BaseCommand):
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write(
-                "管理员账号已存在(初始密码只在首次运行时显示;"
-                "可用 manage.py changepassword admin 重设)。"
+                "管理员账号已存在（初始密码只在首次运行时显示；"
+                "可用 manage.py changepassword admin 重设）。"
             )
             return
         username = envstr("ADMIN_USERNAME", "admin")
@@ -24,5 +24,5 @@ class Command(BaseCommand):
             username=username, email="", password=password, first_name="管理员"
         )
         user.groups.add(*Group.objects.filter(name="管理员"))
-        self.stdout.write(self.style.SUCCESS(f"已创建管理员账号:{username}  密码:{password}"))
-        self.stdout.write("请登录后立即修改密码;此密码不会再次显示。")
+        self.stdout.write(self.style.SUCCESS(f"已创建管理员账号：{username}  密码：{password}"))
+        self.stdout.write("请登录后立即修改密码；此密码不会再次显示。")

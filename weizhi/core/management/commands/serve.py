@@ -48,11 +48,10 @@ class Command(BaseCommand):
             ],
         }
         if not opts["no_worker"]:
-            worker = (
-                ["rqworker", "default"]
-                if settings.TASKS_BACKEND_NAME == "rq"
-                else ["db_worker", "--queue-name", "*", "--no-reload"]
-            )
+            if settings.TASKS_BACKEND_NAME == "rq":
+                worker = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+            else:
+                worker = ["db_worker", "--queue-name", "*", "--no-reload"]
             commands["worker"] = [python, manage, *worker]
         if not opts["no_scheduler"]:
             commands["scheduler"] = [python, manage, "scheduler"]
@@ -73,7 +72,9 @@ class Command(BaseCommand):
                 children[name] = subprocess.Popen(  # noqa: S603 - our own fixed commands
                     command, cwd=settings.BASE_DIR, start_new_session=True
                 )
-            self.stdout.write(f"微智已启动:http://{opts['host']}:{opts['port']}/  (按 Ctrl-C 停止)")
+            self.stdout.write(
+                f"微智已启动：http://{opts['host']}:{opts['port']}/（按 Ctrl-C 停止）"
+            )
             failed = ""
             while not stopping:
                 for name, child in children.items():
