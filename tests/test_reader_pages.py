@@ -122,3 +122,19 @@ def test_article_pages_query_the_database_a_bounded_number_of_times(
         cache.clear()
         with django_assert_max_num_queries(15):
             assert client.get(url).status_code == 200
+
+
+def test_a_hidden_column_leaves_the_tabs_but_keeps_its_address(client, home):
+    column = factories.column("zuimei")
+    assert f'href="{column.url}"' in client.get("/").content.decode()
+    column.show_in_menus = False
+    column.save_revision().publish()
+    assert f'href="{column.url}"' not in client.get("/").content.decode()
+    assert client.get(column.url).status_code == 200
+
+
+def test_columns_follow_the_order_editors_give_them(client, home):
+    first, last = factories.column("toutiao"), factories.column("shipin")
+    first.move(last, pos="right")
+    html = client.get("/").content.decode()
+    assert html.index(f'href="{last.url}"') < html.index(f'href="{first.url}"')

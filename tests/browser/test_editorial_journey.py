@@ -50,7 +50,7 @@ def test_an_article_passes_three_reviews_and_appears_on_the_reader_site(live_ser
     desktop.locator("a", has_text="文章").first.click()
     desktop.wait_for_selector("#id_title")
     desktop.fill("#id_title", "检修班组的一天")
-    desktop.fill("#id_summary", "凌晨四点,检修班组已经出发。")
+    desktop.fill("#id_summary", "凌晨四点，检修班组已经出发。")
     screenshot(desktop, "admin-editor-writes")
     desktop.locator("footer button", has_text="更多动作").click()
     desktop.click("button[name=action-submit]")
