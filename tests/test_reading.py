@@ -1,6 +1,7 @@
 """Reading a story: the page cache, read counting (PV and UV) and likes."""
 
 import threading
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -115,31 +116,42 @@ def test_likes_are_rate_limited_per_address(client, home):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_readers_in_several_processes_lose_no_count():
     """Eight threads read through two separate counters (as two web processes would)
-    while both flush concurrently; every read must land in the database."""
+    while each counter is flushed over and over at the same time; every read must land."""
     factories.site_home()
     page = factories.article()
-    counters = [LocalCounter(interval=0.01), LocalCounter(interval=0.01)]
+    counters = [LocalCounter(interval=60, background=False) for _ in range(2)]
     readers, reads_each = 8, 60
     errors: list[BaseException] = []
+    reading = threading.Event()
 
     def read(n: int) -> None:
         try:
             for i in range(reads_each):
-                counters[n % 2].record(
-                    page.pk, f"{n:02d}{i % 3:030d}", __import__("datetime").date.today()
-                )
-        except BaseException as exc:  # pragma: no cover - reported below
+                counters[n % 2].record(page.pk, f"{n:02d}{i % 3:030d}", date.today())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def keep_flushing(counter: LocalCounter) -> None:
+        try:
+            while not reading.is_set():
+                counter.flush()
+            counter.flush()
+        except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             connection.close()
 
+    flushers = [threading.Thread(target=keep_flushing, args=(c,)) for c in counters * 2]
     threads = [threading.Thread(target=read, args=(n,)) for n in range(readers)]
-    for t in threads:
+    for t in flushers + threads:
         t.start()
     for t in threads:
         t.join()
+    reading.set()
+    for t in flushers:
+        t.join()
     for counter in counters:
-        counter.flush()
+        counter.discard()
     assert not errors
     row = PageStats.objects.get(page_id=page.pk)
     assert row.reads == readers * reads_each

@@ -123,20 +123,21 @@ class LocalCounter:
             self._reads, self._visitors = Counter(), set()
 
     def flush(self) -> None:
-        with self._lock:
-            reads, visitors = self._reads, self._visitors
-            self._reads, self._visitors = Counter(), set()
-        if not reads and not visitors:
-            return
-        try:
-            write_batch(reads, visitors)
-        except Exception:
-            log.exception(
-                "counter flush failed; %d reads kept for the next try", sum(reads.values())
-            )
+        # The flush lock covers the whole write: a flush at exit, or a test's, waits for
+        # one the background thread has already started instead of finding it empty.
+        with self._flush_lock:
             with self._lock:
-                self._reads.update(reads)
-                self._visitors |= visitors
+                reads, visitors = self._reads, self._visitors
+                self._reads, self._visitors = Counter(), set()
+            if not reads and not visitors:
+                return
+            try:
+                write_batch(reads, visitors)
+            except Exception:
+                log.exception("counter flush failed; %d reads kept", sum(reads.values()))
+                with self._lock:
+                    self._reads.update(reads)
+                    self._visitors |= visitors
 
 
 class RedisCounter:
@@ -179,17 +180,23 @@ class RedisCounter:
 
 
 _counter: LocalCounter | RedisCounter | None = None
+_counter_lock = threading.Lock()
 
 
 def get_counter() -> LocalCounter | RedisCounter:
     global _counter
     if _counter is None:
-        if settings.REDIS_URL:
-            _counter = RedisCounter(settings.REDIS_URL)
-        else:
-            _counter = LocalCounter(
-                settings.COUNTER_FLUSH_SECONDS, background=settings.COUNTER_BACKGROUND_FLUSH
-            )
+        # Web threads race on the first request; two counters would split the counts.
+        with _counter_lock:
+            if _counter is None:
+                _counter = (
+                    RedisCounter(settings.REDIS_URL)
+                    if settings.REDIS_URL
+                    else LocalCounter(
+                        settings.COUNTER_FLUSH_SECONDS,
+                        background=settings.COUNTER_BACKGROUND_FLUSH,
+                    )
+                )
     return _counter
 
 

@@ -7,6 +7,7 @@ counted exactly like a fresh one. Purging bumps a generation shared by all proce
 request and makes publishing visible everywhere at once.
 """
 
+import hashlib
 import os
 import secrets
 import time
@@ -81,7 +82,8 @@ class PageCacheMiddleware:
         return response
 
     def _cached(self, request: HttpRequest) -> tuple[HttpResponse, int | None]:
-        key = f"page:{generation()}:{request.get_full_path()}"
+        path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+        key = f"page:{generation()}:{path}"
         entry = cache.get(key)
         if entry is not None:
             content, content_type, page_id = entry
