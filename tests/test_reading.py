@@ -1,7 +1,9 @@
 """Reading a story: the page cache, read counting (PV and UV) and likes."""
 
+import io
 import threading
 from datetime import date
+from urllib.parse import unquote
 
 import pytest
 from django.db import connection
@@ -184,3 +186,49 @@ def test_concurrent_page_requests_are_all_counted():
     row = PageStats.objects.get(page_id=page.pk)
     assert row.reads == per_thread * threads_n
     assert row.visitors == threads_n
+
+
+def wsgi_get(path: str, **environ) -> tuple[str, dict, bytes]:
+    """One request through the production WSGI entry point, as granian makes it."""
+    from weizhi.wsgi import application
+
+    captured: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, dict(headers)
+
+    # WSGI carries the path as the URL's bytes read as Latin-1.
+    base = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": unquote(path).encode().decode("latin-1"),
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "REMOTE_ADDR": "10.9.9.9",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+    }
+    body = b"".join(application({**base, **environ}, start_response))
+    return captured["status"], captured["headers"], body
+
+
+def test_the_wsgi_entry_answers_cached_pages_with_the_same_headers_and_counts_them(home):
+    page = factories.article(title="快速通道")
+    status, fresh_headers, fresh = wsgi_get(page.url)
+    assert status.startswith("200") and fresh_headers["X-Page-Cache"] == "miss"
+    status, headers, body = wsgi_get(page.url)
+    assert headers["X-Page-Cache"] == "hit"
+    assert body == fresh
+    for name in ("Content-Type", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"):
+        assert headers[name] == fresh_headers[name]
+    assert headers["Set-Cookie"].startswith(f"{READER_COOKIE}=")
+    assert stats(page).reads == 2
+
+
+def test_a_host_django_refuses_never_gets_a_cached_page(home):
+    page = factories.article()
+    wsgi_get(page.url)
+    status, _headers, _body = wsgi_get(page.url, HTTP_HOST="evil.example")
+    assert status.startswith("400")

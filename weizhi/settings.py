@@ -75,9 +75,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "weizhi.core.middleware.RequestLogMiddleware",
+    "weizhi.content.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "weizhi.content.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -4,4 +4,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weizhi.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Cached reader pages are answered (and counted) before Django builds a request.
+from weizhi.content.pagecache import CachedPageApp  # noqa: E402
+
+application = CachedPageApp(django_application)
