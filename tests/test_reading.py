@@ -6,7 +6,8 @@ from datetime import date
 from urllib.parse import unquote
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test import Client
 
 from tests import factories
@@ -210,7 +211,14 @@ def wsgi_get(path: str, **environ) -> tuple[str, dict, bytes]:
         "wsgi.input": io.BytesIO(),
         "wsgi.errors": io.StringIO(),
     }
-    body = b"".join(application({**base, **environ}, start_response))
+    # As Django's test client does: the test's open transaction must survive the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(application({**base, **environ}, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return captured["status"], captured["headers"], body
 
 
