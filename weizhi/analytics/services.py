@@ -3,6 +3,7 @@
 import hashlib
 
 from django.db import connection, transaction
+from django.http.cookie import parse_cookie
 from django.utils import timezone
 from django_tasks import task
 
@@ -17,6 +18,14 @@ def reader_key(cookie: str | None, remote_addr: str, user_agent: str) -> str:
     if cookie and len(cookie) == 32 and all(c in "0123456789abcdef" for c in cookie):
         return cookie
     return hashlib.sha256(f"{remote_addr}|{user_agent[:300]}".encode()).hexdigest()[:32]
+
+
+def reader_of(environ: dict) -> tuple[str | None, str]:
+    """The reader cookie a request carries (if any) and the reader key it stands for."""
+    cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(READER_COOKIE)
+    return cookie, reader_key(
+        cookie, environ.get("REMOTE_ADDR", ""), environ.get("HTTP_USER_AGENT", "")
+    )
 
 
 def record_read(page_id: int, reader: str) -> None:

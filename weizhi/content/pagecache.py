@@ -27,9 +27,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.http.cookie import parse_cookie
 
-from weizhi.analytics.services import READER_COOKIE, reader_key, record_read
+from weizhi.analytics.services import READER_COOKIE, reader_of, record_read
 from weizhi.core.logging import request_id_var
 
 access_log = logging.getLogger("weizhi.access")
@@ -92,6 +91,9 @@ def cacheable(environ: dict) -> bool:
 
 
 def cache_key(environ: dict) -> str:
+    # The WSGI layer already worked it out for a request it passes on to Django.
+    if "weizhi.page_cache_key" in environ:
+        return environ["weizhi.page_cache_key"]
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     where = f"{host}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
     digest = hashlib.blake2b(where.encode("utf-8", "surrogateescape"), digest_size=16)
@@ -100,8 +102,7 @@ def cache_key(environ: dict) -> str:
 
 def count_read(environ: dict, page_id: int) -> str | None:
     """Count one read of a page; returns the reader cookie to set, if the reader has none."""
-    cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(READER_COOKIE)
-    reader = reader_key(cookie, environ.get("REMOTE_ADDR", ""), environ.get("HTTP_USER_AGENT", ""))
+    cookie, reader = reader_of(environ)
     record_read(page_id, reader)
     return None if cookie == reader else reader
 
@@ -194,7 +195,7 @@ class CachedPageApp:
         if not cacheable(environ):
             return self.app(environ, start_response)
         started = time.perf_counter()
-        key = cache_key(environ)
+        key = environ["weizhi.page_cache_key"] = cache_key(environ)
         entry = self._get(key, started)
         if entry is None:
             return self.app(environ, start_response)

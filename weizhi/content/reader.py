@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from wagtail.images.models import Image
 from wagtail.models import Page
 
-from weizhi.analytics.services import READER_COOKIE, has_liked, like_page, reader_key, stats_for
+from weizhi.analytics.services import has_liked, like_page, reader_of, stats_for
 from weizhi.content.models import ColumnPage, StoryPage
 from weizhi.core.ratelimit import rate_limited
 
@@ -81,11 +81,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _reader(request: HttpRequest) -> str:
-    return reader_key(
-        request.COOKIES.get(READER_COOKIE),
-        request.META.get("REMOTE_ADDR", ""),
-        request.META.get("HTTP_USER_AGENT", ""),
-    )
+    return reader_of(request.META)[1]
 
 
 def _same_origin(request: HttpRequest) -> bool:
