@@ -55,15 +55,16 @@ def _generation_path(var_dir: str) -> str:
     return str(Path(var_dir) / "pagecache.generation")
 
 
-def _generation_file() -> Path:
-    return Path(_generation_path(str(settings.VAR_DIR)))
+def generation_path() -> str:
+    """The file whose mtime is the embedded mode's purge generation (built once)."""
+    return _generation_path(str(settings.VAR_DIR))
 
 
 def generation() -> str:
     if settings.REDIS_URL:
         return str(cache.get_or_set(GENERATION_KEY, lambda: secrets.token_hex(4), None))
     try:
-        return str(os.stat(_generation_path(str(settings.VAR_DIR))).st_mtime_ns)
+        return str(os.stat(generation_path()).st_mtime_ns)
     except FileNotFoundError:
         return "0"
 
@@ -73,8 +74,8 @@ def purge() -> None:
     if settings.REDIS_URL:
         cache.set(GENERATION_KEY, secrets.token_hex(4), None)
         return
-    path = _generation_file()
-    path.touch()
+    path = generation_path()
+    Path(path).touch()
     # Two purges within the file system's timestamp resolution must still differ.
     stamp = time.time_ns()
     os.utime(path, ns=(stamp, stamp))
