@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "weizhi.content",
     "weizhi.analytics",
     "weizhi.search",
+    "weizhi.audience",
+    "weizhi.wechat",
+    "weizhi.wechat.outbound",
     "django_tasks",
     "django_tasks_db",
     "wagtail.contrib.forms",
@@ -243,6 +246,19 @@ SCHEDULE_PUBLISH_SECONDS = envint("SCHEDULE_PUBLISH_SECONDS", 30, minimum=1)
 COUNTER_FLUSH_SECONDS = envint("COUNTER_FLUSH_SECONDS", 2, minimum=1)
 # Tests flush by hand, so that no thread writes behind their back.
 COUNTER_BACKGROUND_FLUSH = envbool("COUNTER_BACKGROUND_FLUSH", not TESTING)
+
+# The Official Account. Without an AppID, weizhi runs a simulated account (公众号模拟器) whose
+# API calls go to the fake WeChat API it serves itself. An administrator can override all
+# but the AppSecret in the admin (设置 → 公众号).
+WECHAT_APP_ID = envstr("WECHAT_APP_ID")
+WECHAT_APP_SECRET = envstr("WECHAT_APP_SECRET")
+WECHAT_TOKEN = envstr("WECHAT_TOKEN")
+WECHAT_ENCODING_AES_KEY = envstr("WECHAT_ENCODING_AES_KEY")
+WECHAT_PREVIOUS_AES_KEY = envstr("WECHAT_PREVIOUS_AES_KEY")
+WECHAT_MESSAGE_MODE = envstr("WECHAT_MESSAGE_MODE")
+WECHAT_API_BASE = envstr("WECHAT_API_BASE")
+# Seconds a callback's timestamp may lie from now before it is refused as a replay.
+WECHAT_REPLAY_WINDOW = envint("WECHAT_REPLAY_WINDOW", 300, minimum=10)
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
 LOGGING = {

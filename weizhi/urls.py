@@ -17,6 +17,8 @@ urlpatterns = [
     path("search/", reader.search, name="search"),
     path("api/pages/<int:page_id>/like", reader.like, name="page-like"),
     path("api/pages/<int:page_id>/stats", reader.stats, name="page-stats"),
+    path("me/", include("weizhi.audience.urls")),
+    path("wechat/fake-api/", include("weizhi.wechat.outbound.fake_urls")),
 ]
 
 if settings.SERVE_MEDIA:

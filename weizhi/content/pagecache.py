@@ -15,20 +15,18 @@ everywhere at once. The Host header is part of the key, so only hosts Django has
 (through ALLOWED_HOSTS) ever have entries.
 """
 
-import functools
 import hashlib
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from weizhi.analytics.services import READER_COOKIE, reader_of, record_read
+from weizhi.core.generation import Generation
 from weizhi.core.logging import request_id_var
 
 access_log = logging.getLogger("weizhi.access")
@@ -42,7 +40,6 @@ SKIP_PREFIXES = (
     "/healthz",
     "/documents/",
 )
-GENERATION_KEY = "pagecache:generation"
 READER_COOKIE_AGE = 365 * 24 * 3600
 # Headers that belong to one answer, not to the page.
 NOT_REPLAYED = {"set-cookie", "x-request-id", "x-page-cache", "cache-control", "content-length"}
@@ -50,35 +47,14 @@ NOT_REPLAYED = {"set-cookie", "x-request-id", "x-page-cache", "cache-control", "
 Entry = tuple[bytes, list[tuple[str, str]], int | None]  # body, headers, page id to count
 
 
-@functools.cache
-def _generation_path(var_dir: str) -> str:
-    return str(Path(var_dir) / "pagecache.generation")
-
-
-def generation_path() -> str:
-    """The file whose mtime is the embedded mode's purge generation (built once)."""
-    return _generation_path(str(settings.VAR_DIR))
-
-
-def generation() -> str:
-    if settings.REDIS_URL:
-        return str(cache.get_or_set(GENERATION_KEY, lambda: secrets.token_hex(4), None))
-    try:
-        return str(os.stat(generation_path()).st_mtime_ns)
-    except FileNotFoundError:
-        return "0"
+PAGES = Generation("pagecache")
+generation = PAGES.current
+generation_path = PAGES.path
 
 
 def purge() -> None:
     """Forget every cached page, in every process."""
-    if settings.REDIS_URL:
-        cache.set(GENERATION_KEY, secrets.token_hex(4), None)
-        return
-    path = generation_path()
-    Path(path).touch()
-    # Two purges within the file system's timestamp resolution must still differ.
-    stamp = time.time_ns()
-    os.utime(path, ns=(stamp, stamp))
+    PAGES.bump()
 
 
 def cacheable(environ: dict) -> bool:

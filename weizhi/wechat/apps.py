@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WechatConfig(AppConfig):
+    name = "weizhi.wechat"
+    label = "wechat"
+    verbose_name = "公众号"
