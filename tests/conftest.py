@@ -3,6 +3,8 @@ from django.core.cache import cache
 
 from tests import factories
 from weizhi.analytics import counters
+from weizhi.wechat.account import forget_account
+from weizhi.wechat.rules import forget_rules
 
 
 @pytest.fixture(autouse=True)
@@ -11,6 +13,10 @@ def _fresh_cache_and_counters():
     # land on another test's page.
     counters.reset_counter()
     cache.clear()
+    # Rules and account settings are held per process; a rolled-back test leaves no trace
+    # in the generation that would tell the next test to reload them.
+    forget_rules()
+    forget_account()
     yield
     cache.clear()
     counters.reset_counter()

@@ -5,6 +5,7 @@ Read on every callback, so it is held in memory per process and reloaded when th
 generation moves (any process saving the settings bumps it).
 """
 
+import functools
 import threading
 from dataclasses import dataclass, field
 
@@ -111,6 +112,15 @@ def current_account() -> Account:
         account = load_account()
         _held = (generation, account)
         return account
+
+
+@functools.lru_cache(maxsize=4)
+def _config_for(account: Account) -> CallbackConfig:
+    return account.callback_config()
+
+
+def current_callback_config() -> CallbackConfig:
+    return _config_for(current_account())
 
 
 def forget_account() -> None:

@@ -5,3 +5,6 @@ class WechatConfig(AppConfig):
     name = "weizhi.wechat"
     label = "wechat"
     verbose_name = "公众号"
+
+    def ready(self) -> None:
+        from . import account, rules  # noqa: F401  (signal receivers)

@@ -1,6 +1,7 @@
 import re
 import secrets
 
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalKey
@@ -117,6 +118,11 @@ class InboundMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.openid} {self.msg_type} {self.content[:20]}"
 
+    @admin.display(description="内容")
+    def content_preview(self) -> str:
+        text = self.content or self.event_key or self.event
+        return text[:40] + ("…" if len(text) > 40 else "")
+
 
 class ReplyRule(ClusterableModel):
     """One rule of the reply router: when it fires, and what it answers."""
@@ -150,9 +156,7 @@ class ReplyRule(ClusterableModel):
         blank=True,
         help_text="每行一个。菜单点击规则填写菜单的 key。",
     )
-    match = models.CharField(
-        "匹配方式", max_length=10, choices=Match.choices, default=Match.EXACT
-    )
+    match = models.CharField("匹配方式", max_length=10, choices=Match.choices, default=Match.EXACT)
     priority = models.IntegerField("优先级", default=0, help_text="数字越大越先匹配。")
     enabled = models.BooleanField("启用", default=True)
     active_from = models.TimeField("每日生效开始", null=True, blank=True)
@@ -218,6 +222,11 @@ class ReplyRule(ClusterableModel):
     def keyword_list(self) -> list[str]:
         return [k.strip() for k in self.keywords.splitlines() if k.strip()]
 
+    @admin.display(description="关键词")
+    def keyword_preview(self) -> str:
+        words = self.keyword_list()
+        return "、".join(words[:3]) + ("…" if len(words) > 3 else "") or "—"
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         keywords = self.keyword_list()
@@ -281,3 +290,14 @@ class ReplyCard(Orderable):
             raise ValidationError({"url": "请选择站内页面或填写链接。"})
         if not self.page_id and not self.title:
             raise ValidationError({"title": "外部链接需要填写标题。"})
+
+
+class UsedLoginLink(models.Model):
+    """A one-time login link that has been opened; a second opening is refused."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    used_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "已使用的登录链接"
+        verbose_name_plural = "已使用的登录链接"

@@ -1,0 +1,242 @@
+"""The callback URL, end to end: WeChat's GET check, every message type in each mode,
+retries, and hostile requests."""
+
+import time
+
+import pytest
+
+from tests import wechat_sender as wx
+from weizhi.audience.models import Follower
+from weizhi.wechat.account import current_account, forget_account
+from weizhi.wechat.models import InboundMessage
+from weizhi.wechat.protocol import MessageCrypto, Mode, callback_signature
+from weizhi.wechat.protocol.sender import Sender, message_xml
+
+pytestmark = pytest.mark.django_db
+
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APP_ID = "wx2c2769f8efd9abc2"
+
+
+@pytest.fixture(params=["plain", "compatible", "safe"])
+def mode(request, settings):
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_TOKEN = "spamtest"
+    settings.WECHAT_ENCODING_AES_KEY = AES_KEY
+    settings.WECHAT_MESSAGE_MODE = request.param
+    forget_account()
+    yield request.param
+    forget_account()
+
+
+def verify_params(token: str, echostr: str = "echo-123", timestamp: int | None = None) -> dict:
+    ts = str(timestamp or int(time.time()))
+    return {
+        "signature": callback_signature(token, ts, "42"),
+        "timestamp": ts,
+        "nonce": "42",
+        "echostr": echostr,
+    }
+
+
+def test_the_url_check_echoes_echostr_when_the_signature_holds(client):
+    token = current_account().token
+    response = client.get(wx.URL, verify_params(token))
+    assert response.status_code == 200
+    assert response.content == b"echo-123"
+
+
+def test_the_url_check_refuses_a_wrong_token_and_a_stale_timestamp(client):
+    assert client.get(wx.URL, verify_params("not-the-token")).status_code == 403
+    stale = verify_params(current_account().token, timestamp=int(time.time()) - 3600)
+    assert client.get(wx.URL, stale).status_code == 403
+    assert client.get(wx.URL, {"echostr": "x"}).status_code == 400
+
+
+def test_the_simulated_account_runs_in_safe_mode_with_keys_of_its_own():
+    account = current_account()
+    assert account.simulated
+    assert account.mode is Mode.SAFE
+    assert len(account.aes_key) == 43
+    assert account.aes_key != AES_KEY
+
+
+EVERY_TYPE = [
+    ("text", {"Content": "你好"}),
+    ("image", {"PicUrl": "http://mmbiz/x.jpg", "MediaId": "m1"}),
+    ("voice", {"MediaId": "m2", "Format": "amr", "Recognition": "党章"}),
+    ("video", {"MediaId": "m3", "ThumbMediaId": "t3"}),
+    ("shortvideo", {"MediaId": "m4", "ThumbMediaId": "t4"}),
+    ("location", {"Location_X": "39.9", "Location_Y": "116.3", "Scale": 15, "Label": "北京"}),
+    ("link", {"Title": "链接", "Description": "说明", "Url": "https://example.org/"}),
+    ("event", {"Event": "subscribe"}),
+    ("event", {"Event": "subscribe", "EventKey": "qrscene_42", "Ticket": "T"}),
+    ("event", {"Event": "unsubscribe"}),
+    ("event", {"Event": "SCAN", "EventKey": "42", "Ticket": "T"}),
+    ("event", {"Event": "LOCATION", "Latitude": "39.9", "Longitude": "116.3", "Precision": "30"}),
+    ("event", {"Event": "CLICK", "EventKey": "LATEST"}),
+    ("event", {"Event": "VIEW", "EventKey": "https://example.org/"}),
+    ("event", {"Event": "TEMPLATESENDJOBFINISH", "MsgID": "1", "Status": "success"}),
+    (
+        "event",
+        {
+            "Event": "MASSSENDJOBFINISH",
+            "MsgID": "1000001625",
+            "Status": "send success",
+            "TotalCount": 2,
+            "FilterCount": 2,
+            "SentCount": 2,
+            "ErrorCount": 0,
+        },
+    ),
+    ("miniprogrampage", {"Title": "未知类型", "AppId": "wxapp"}),
+]
+
+
+@pytest.mark.parametrize(("msg_type", "extra"), EVERY_TYPE, ids=lambda v: str(v)[:30])
+def test_every_message_type_is_stored_in_every_mode(client, mode, msg_type, extra):
+    message = wx.fields("o-every", msg_type, **extra)
+    response, _ = wx.post(client, message)
+    assert response.status_code == 200, response.content
+    stored = InboundMessage.objects.get()
+    assert stored.openid == "o-every"
+    assert stored.msg_type == msg_type
+    assert stored.event == extra.get("Event", "")
+    assert stored.encrypted == (mode != "plain")
+    assert f"<MsgType><![CDATA[{msg_type}]]></MsgType>" in stored.raw_xml
+
+
+def test_a_plain_message_to_a_safe_account_is_refused(client, settings):
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_TOKEN = "spamtest"
+    settings.WECHAT_ENCODING_AES_KEY = AES_KEY
+    settings.WECHAT_MESSAGE_MODE = "safe"
+    forget_account()
+    plain = Sender(token="spamtest", mode=Mode.PLAIN)
+    response, _ = wx.post(client, wx.text("o1", "你好"), via=plain)
+    assert response.status_code == 400
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_message_sealed_with_another_key_is_refused(client):
+    account = current_account()
+    other = MessageCrypto("B" * 43, account.app_id)
+    impostor = Sender(token=account.token, mode=Mode.SAFE, crypto=other)
+    response, _ = wx.post(client, wx.text("o1", "你好"), via=impostor)
+    assert response.status_code == 403
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_message_with_a_wrong_signature_is_refused(client):
+    account = current_account()
+    impostor = Sender(token="guessed", mode=Mode.SAFE, crypto=account.crypto())
+    response, _ = wx.post(client, wx.text("o1", "你好"), via=impostor)
+    assert response.status_code == 403
+
+
+def test_a_replayed_old_message_is_refused(client):
+    account = current_account()
+    old = Sender(
+        token=account.token,
+        mode=account.mode,
+        crypto=account.crypto(),
+        clock=lambda: time.time() - 3600,
+    )
+    response, _ = wx.post(client, wx.text("o1", "你好"), via=old)
+    assert response.status_code == 403
+
+
+HOSTILE = [
+    b"",
+    b"not xml at all",
+    b"<xml><ToUserName>a</ToUserName>",
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>',
+    b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Content>&e;</Content></xml>',
+    b"<html><body>hi</body></html>",
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE)
+def test_hostile_or_malformed_xml_gets_a_400_and_nothing_is_stored(client, settings, body):
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_TOKEN = "spamtest"
+    settings.WECHAT_MESSAGE_MODE = "plain"
+    forget_account()
+    params, _ = Sender(token="spamtest").seal("<xml/>")
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    response = client.post(f"{wx.URL}?{query}", data=body, content_type="text/xml")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert not InboundMessage.objects.exists()
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client):
+    params, _ = wx.sender().seal("<xml/>")
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    body = b"<xml>" + b"a" * (70 * 1024) + b"</xml>"
+    response = client.post(f"{wx.URL}?{query}", data=body, content_type="text/xml")
+    assert response.status_code == 413
+
+
+def test_a_retried_message_is_stored_once_and_answered_the_same(client):
+    from weizhi.wechat.models import ReplyRule
+
+    ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
+    message = wx.text("o-retry", "你好")
+    _, reply1 = wx.post(client, message)
+    _, reply2 = wx.post(client, message)  # WeChat signs each retry anew
+    assert reply1["Content"] == reply2["Content"] == "您好！"
+    stored = InboundMessage.objects.get()
+    assert stored.duplicates == 1
+
+
+def test_a_retried_subscribe_event_is_a_single_follow(client):
+    message = wx.event("o-follow", "subscribe")
+    wx.post(client, message)
+    wx.post(client, message)
+    assert InboundMessage.objects.count() == 1
+    follower = Follower.objects.get(openid="o-follow")
+    assert follower.subscribed
+
+
+def test_subscribe_and_unsubscribe_keep_the_follower_in_step(client):
+    wx.post(client, wx.event("o-f", "subscribe", EventKey="qrscene_7"))
+    follower = Follower.objects.get(openid="o-f")
+    assert follower.subscribed and follower.qr_scene == "7"
+    wx.post(client, wx.event("o-f", "unsubscribe"))
+    follower.refresh_from_db()
+    assert not follower.subscribed and follower.unsubscribed_at is not None
+
+
+def test_an_unanswered_message_gets_success_as_wechat_expects(client):
+    response, reply = wx.post(client, wx.text("o1", "没有规则的一句话"))
+    assert response.content == b"success"
+    assert reply is None
+    assert InboundMessage.objects.get().status == InboundMessage.Status.NO_REPLY
+
+
+def test_the_reply_is_encrypted_when_the_message_was(client):
+    from weizhi.wechat.models import ReplyRule
+
+    ReplyRule.objects.create(name="默认", trigger="default", text="收到")
+    response, reply = wx.post(client, wx.text("o1", "随便说说"))
+    assert b"<Encrypt>" in response.content
+    assert b"\xe6\x94\xb6" not in response.content  # 收 never leaves in clear
+    assert reply["Content"] == "收到"
+    assert reply["ToUserName"] == "o1"
+
+
+def test_a_get_with_nonsense_parameters_is_a_400_not_a_crash(client):
+    response = client.get(wx.URL, {"signature": "x", "timestamp": "abc", "nonce": "1"})
+    assert response.status_code == 400
+
+
+def test_only_get_and_post_are_allowed(client):
+    assert client.put(wx.URL).status_code == 405
+
+
+def test_message_xml_roundtrips_through_the_parser():
+    from weizhi.wechat.protocol import parse_message
+
+    message = parse_message(message_xml(wx.text("o1", "a]]>b")))
+    assert message.content == "a]]>b"

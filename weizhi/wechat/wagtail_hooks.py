@@ -1,0 +1,54 @@
+"""The 公众号 menu of the admin: reply rules, received messages, the custom menu and the
+simulator."""
+
+from django.http import HttpRequest
+from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import InboundMessage, ReplyRule
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(self.permission)
+
+
+class ReplyRuleViewSet(SnippetViewSet):
+    model = ReplyRule
+    menu_label = "自动回复"
+    icon = "comment"
+    list_display = ["name", "trigger", "keyword_preview", "reply_type", "priority", "enabled"]
+    list_filter = ["trigger", "reply_type", "enabled"]
+    search_fields = ["name", "keywords", "text"]
+    search_backend_name = None
+    ordering = ["trigger", "-priority", "id"]
+
+
+class InboundMessageViewSet(SnippetViewSet):
+    model = InboundMessage
+    menu_label = "收到的消息"
+    icon = "mail"
+    list_display = ["received_at", "openid", "msg_type", "content_preview", "status", "rule"]
+    list_filter = ["msg_type", "status", "encrypted"]
+    search_fields = ["content", "openid"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest):
+        return InboundMessage.objects.select_related("rule")
+
+
+class WechatGroup(SnippetViewSetGroup):
+    menu_label = "公众号"
+    menu_icon = "mail"
+    menu_order = 250
+    items = (ReplyRuleViewSet, InboundMessageViewSet)
+
+
+register_snippet(WechatGroup)
