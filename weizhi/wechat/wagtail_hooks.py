@@ -2,10 +2,12 @@
 simulator."""
 
 from django.http import HttpRequest
+from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from . import menu_hooks, simulator_hooks  # noqa: F401  (they register their own hooks)
 from .models import InboundMessage, ReplyRule
 
 
@@ -49,6 +51,12 @@ class WechatGroup(SnippetViewSetGroup):
     menu_icon = "mail"
     menu_order = 250
     items = (ReplyRuleViewSet, InboundMessageViewSet)
+
+    def get_submenu_items(self) -> list[MenuItem]:
+        # Pages of the 公众号 menu that are not model listings add themselves through
+        # this hook, each with the permission that shows it.
+        extra = [make_item() for make_item in hooks.get_hooks("register_wechat_menu_item")]
+        return [*super().get_submenu_items(), *extra]
 
 
 register_snippet(WechatGroup)
