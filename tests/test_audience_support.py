@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -57,3 +58,33 @@ def secretary_of(branch: Branch, username: str = "secretary") -> tuple:
     person = member(branch, f"S-{username}", name="李书记", user=user)
     branch.secretaries.add(person)
     return user, person
+
+
+HEADING = ["姓名", "工号", "手机号", "部门", "所属组织", "政治面貌", "角色标签", "入党日期"]
+
+
+def xlsx(rows: list[list], heading: list[str] | None = None, name: str = "名册.xlsx"):
+    """An uploaded .xlsx with one heading row and ``rows`` below it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(heading or HEADING)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile(name, out.getvalue())
+
+
+def good_row(number: str, name: str = "赵六", branch: str = "第一党支部") -> list:
+    return [name, number, "13800001111", "综合办公室", branch, "正式党员", "", "2018-07-01"]
+
+
+@pytest.fixture(autouse=False)
+def fast_passwords(settings):
+    # Users are made and logged in in almost every test; the real hasher costs a second each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

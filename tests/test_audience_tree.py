@@ -17,7 +17,7 @@ def test_the_tree_lists_depth_first_in_the_editors_sort_order():
         "第二党支部",
         "生产党总支",
         "第三党支部",
-    ]  # noqa: E501
+    ]
     assert [b.depth for b in Branch.objects.all()] == [1, 2, 3, 3, 2, 3]
 
 

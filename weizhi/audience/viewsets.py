@@ -1,0 +1,259 @@
+"""Admin screens for the organisation tree and the roster, scoped to what the user may see.
+
+The scope is applied to the querysets of every view (list, export, edit, inspect, delete,
+history, usage), so a 支部书记 who types another branch's URL gets a 404, not the page.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from . import services
+from .models import AuditEntry, Branch, Follower, Member, PoliticalStatus, RoleTag
+from .roster_import import export_rows
+from .scope import sees_full_phone, visible_branches, visible_members
+
+
+class ScopedObjectMixin:
+    """Refuses (404) any object outside the user's scope, however its URL was reached."""
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if not self.scope(self.request.user).filter(pk=obj.pk).exists():
+            raise Http404
+        return obj
+
+    def scope(self, user):
+        return visible_members(user) if self.model is Member else visible_branches(user)
+
+
+class ScopedEditView(ScopedObjectMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+    pass
+
+
+class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
+    pass
+
+
+class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
+    pass
+
+
+class ScopedViewSet(ModelViewSet):
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+
+# Branches ---------------------------------------------------------------------------------
+
+
+class BranchIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return visible_branches(self.request.user, super().get_base_queryset()).annotate(
+            member_count=Count("members")
+        )
+
+
+class BranchViewSet(ScopedViewSet):
+    name = "audience_branch"
+    model = Branch
+    index_view_class = BranchIndexView
+    icon = "folder-open-inverse"
+    menu_label = "党组织"
+    add_to_admin_menu = False
+    list_display = ["indented_name", "kind", Column("member_count", label="直属人数")]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    search_backend_name = None
+    ordering = ["path"]
+    list_per_page = 100
+    form_fields = ["name", "kind", "parent", "sort_order", "secretaries", "committee_members"]
+    inspect_view_fields = [
+        "name",
+        "kind",
+        "parent",
+        "sort_order",
+        "secretaries",
+        "committee_members",
+    ]
+
+
+# Members ----------------------------------------------------------------------------------
+
+
+class MemberFilterSet(WagtailFilterSet):
+    branch = django_filters.ModelChoiceFilter(
+        label="所属组织（含下级）", queryset=Branch.objects.all(), method="in_subtree"
+    )
+    status = django_filters.ChoiceFilter(label="政治面貌", choices=PoliticalStatus.choices)
+    role_tags = django_filters.ModelChoiceFilter(label="角色标签", queryset=RoleTag.objects.all())
+    active = django_filters.BooleanFilter(label="在册")
+
+    class Meta:
+        model = Member
+        fields = ["branch", "status", "role_tags", "active"]
+
+    def __init__(self, *args, request=None, **kwargs) -> None:
+        super().__init__(*args, request=request, **kwargs)
+        if request is not None:
+            self.filters["branch"].queryset = visible_branches(request.user)
+
+    def in_subtree(self, queryset, name, value):
+        return queryset.filter(branch__path__startswith=value.path) if value else queryset
+
+
+class MemberIndexView(generic.IndexView):
+    FORMATS = ("xlsx",)
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset().select_related("branch")
+        return visible_members(self.request.user, queryset)
+
+    @property
+    def columns(self):
+        columns = super().columns
+        if sees_full_phone(self.request.user):
+            return columns
+        masked = Column("masked_phone", label="手机号")
+        return [masked if getattr(c, "name", "") == "phone" else c for c in columns]
+
+    def as_spreadsheet(self, queryset, spreadsheet_format) -> HttpResponse:
+        queryset = queryset.select_related("branch").prefetch_related("role_tags")
+        filters = {k: v for k, v in self.request.GET.items() if k != "export" and v}
+        services.log_export(self.request.user, filters, queryset.count())
+        body = export_rows(queryset, full_phone=sees_full_phone(self.request.user))
+        response = HttpResponse(
+            body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="roster-{stamp}.xlsx"'
+        return response
+
+
+class MemberForm(WagtailAdminModelForm):
+    """Saving through the roster services, so that a change of branch is kept in the
+    member's history and a change of status or tags reaches WeChat."""
+
+    def save(self, commit: bool = True) -> Member:
+        is_new = self.instance.pk is None
+        branch = self.cleaned_data["branch"]
+        if not is_new:
+            self.instance.branch = Member.objects.get(pk=self.instance.pk).branch
+        member = super().save(commit=commit)
+        if is_new:
+            services.enroll_member(member, by=self.for_user)
+        elif branch != member.branch:
+            services.move_member(member, branch, by=self.for_user)
+        services.roster_changed(member)
+        return member
+
+    def clean_phone(self) -> str:
+        return services.clean_phone(self.cleaned_data.get("phone", ""))
+
+
+class MemberViewSet(ScopedViewSet):
+    name = "audience_member"
+    model = Member
+    index_view_class = MemberIndexView
+    icon = "group"
+    menu_label = "党员名册"
+    list_display = ["name", "employee_number", "branch", "status", "phone", "department", "active"]
+    filterset_class = MemberFilterSet
+    search_fields = ["name", "employee_number", "department"]
+    search_backend_name = None
+    list_export = ["name"]  # shows the export button; MemberIndexView writes the columns
+    list_per_page = 50
+    edit_handler = ObjectList(
+        [
+            FieldPanel(name)
+            for name in (
+                "name",
+                "employee_number",
+                "phone",
+                "department",
+                "branch",
+                "status",
+                "role_tags",
+                "joined_on",
+                "active",
+                "left_on",
+                "user",
+            )
+        ],
+        base_form_class=MemberForm,
+    )
+    inspect_view_fields = [
+        "name",
+        "employee_number",
+        "department",
+        "branch",
+        "status",
+        "role_tags",
+        "joined_on",
+        "active",
+        "left_on",
+    ]
+
+
+class RoleTagViewSet(ModelViewSet):
+    name = "audience_roletag"
+    model = RoleTag
+    icon = "tag"
+    menu_label = "角色标签"
+    form_fields = ["name"]
+    list_display = ["name"]
+
+
+class FollowerViewSet(ModelViewSet):
+    name = "audience_follower"
+    model = Follower
+    icon = "user"
+    menu_label = "粉丝"
+    list_display = ["__str__", "member", "subscribed", "subscribed_at"]
+    list_filter = ["subscribed", "simulated"]
+    search_fields = ["openid", "remark", "member__name"]
+    search_backend_name = None
+    form_fields = ["remark", "tags"]
+    inspect_view_enabled = True
+
+
+class AuditEntryViewSet(ModelViewSet):
+    name = "audience_audit"
+    model = AuditEntry
+    icon = "history"
+    menu_label = "审计记录"
+    list_display = ["at", "action", "user", "by_member", "member", "follower", "detail"]
+    list_filter = ["action"]
+    form_fields = ["detail"]
+    inspect_view_enabled = True
+
+
+class AudienceGroup(ViewSetGroup):
+    menu_label = "组织与党员"
+    menu_icon = "group"
+    menu_order = 250
+    items = (MemberViewSet, BranchViewSet, RoleTagViewSet, FollowerViewSet, AuditEntryViewSet)
