@@ -1,6 +1,7 @@
 import re
 import secrets
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -301,3 +302,56 @@ class UsedLoginLink(models.Model):
     class Meta:
         verbose_name = "已使用的登录链接"
         verbose_name_plural = "已使用的登录链接"
+
+
+class CustomMenu(models.Model):
+    """The account's custom menu as edited here (one row); pushing sends it to WeChat."""
+
+    buttons = models.JSONField("菜单", default=list, blank=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "自定义菜单"
+        verbose_name_plural = "自定义菜单"
+
+    def __str__(self) -> str:
+        return "自定义菜单"
+
+    @classmethod
+    def load(cls) -> "CustomMenu":
+        menu, _ = cls.objects.get_or_create(pk=1)
+        return menu
+
+
+class MenuPush(models.Model):
+    """Each push of the menu to WeChat: what, by whom, and how it went (an audit trail)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "推送中"
+        DONE = "done", "已生效"
+        FAILED = "failed", "失败"
+
+    buttons = models.JSONField("推送的菜单")
+    pushed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="推送人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("推送时间", auto_now_add=True)
+    status = models.CharField("结果", max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "菜单推送记录"
+        verbose_name_plural = "菜单推送记录"
+        ordering = ["-created_at"]

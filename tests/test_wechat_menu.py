@@ -1,0 +1,163 @@
+"""The custom-menu editor: WeChat's limits, saving, and pushing to the fake WeChat API."""
+
+import pytest
+
+from tests.base import superuser, user_in
+from tests.fake_wechat_server import APP_ID, SECRET, fake_wechat  # noqa: F401 (fixture)
+from weizhi.wechat import menu
+from weizhi.wechat.account import forget_account
+from weizhi.wechat.models import CustomMenu, MenuPush
+
+URL = "/admin/wechat/menu/"
+
+
+def test_a_good_menu_has_no_errors_and_keeps_only_what_each_type_takes():
+    buttons = [
+        {"name": "今日头条", "type": "click", "key": "LATEST", "url": "ignored"},
+        {
+            "name": "学习",
+            "sub_button": [
+                {"name": "一分钟自测", "type": "view", "url": "https://example.org/quiz"},
+                {
+                    "name": "小程序",
+                    "type": "miniprogram",
+                    "url": "https://example.org/",
+                    "appid": "wxapp",
+                    "pagepath": "pages/index",
+                },
+            ],
+        },
+    ]
+    assert menu.validate(buttons) == []
+    wire = menu.to_wechat(buttons)
+    assert wire[0] == {"type": "click", "name": "今日头条", "key": "LATEST"}
+    assert wire[1]["sub_button"][1]["pagepath"] == "pages/index"
+    assert menu.click_keys(buttons) == [("LATEST", "今日头条")]
+
+
+@pytest.mark.parametrize(
+    ("buttons", "fragment"),
+    [
+        ([], "至少要有一个"),
+        ([{"name": f"按钮{i}", "type": "click", "key": "K"} for i in range(4)], "最多 3 个"),
+        ([{"name": "一二三四五六", "type": "click", "key": "K"}], "太长"),
+        ([{"name": "学习", "type": "click", "key": ""}], "菜单 key"),
+        ([{"name": "学习", "type": "view", "url": "javascript:alert(1)"}], "http"),
+        ([{"name": "学习", "type": "miniprogram", "url": "https://a.b/"}], "小程序 AppID"),
+        ([{"name": "学习", "type": ""}], "请选择类型"),
+        ([{"name": "", "type": "click", "key": "K"}], "请填写菜单名称"),
+        (
+            [
+                {
+                    "name": "学习",
+                    "sub_button": [
+                        {"name": f"子{i}", "type": "click", "key": "K"} for i in range(6)
+                    ],
+                }
+            ],
+            "子菜单最多 5 个",
+        ),
+        (
+            [{"name": "学习", "sub_button": [{"name": "长" * 21, "type": "click", "key": "K"}]}],
+            "太长",
+        ),
+    ],
+)
+def test_wechat_limits_are_explained_in_chinese(buttons, fragment):
+    errors = menu.validate(buttons)
+    assert errors
+    assert any(fragment in e for e in errors), errors
+
+
+def form_data(**fields: str) -> dict[str, str]:
+    return {k: v for k, v in fields.items()}
+
+
+@pytest.mark.django_db
+def test_saving_the_grid_stores_the_menu_and_shows_it_in_the_preview(client):
+    client.force_login(superuser())
+    data = form_data(
+        t0_name="头条",
+        t0_type="click",
+        t0_value="LATEST",
+        t1_name="学习",
+        t1s0_name="一分钟自测",
+        t1s0_type="view",
+        t1s0_value="https://example.org/quiz",
+        save="1",
+    )
+    response = client.post(URL, data)
+    assert response.status_code == 302
+    saved = CustomMenu.load().buttons
+    assert saved[0] == {"name": "头条", "type": "click", "key": "LATEST"}
+    assert saved[1]["sub_button"][0]["url"] == "https://example.org/quiz"
+    page = client.get(URL).content.decode()
+    assert "一分钟自测" in page and 'value="LATEST"' in page
+    assert not MenuPush.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_menu_wechat_would_refuse_is_not_saved_and_the_reason_is_shown(client):
+    client.force_login(superuser())
+    response = client.post(URL, form_data(t0_name="学习", t0_type="view", t0_value="ftp://x"))
+    assert response.status_code == 200
+    assert "网页地址需以 http:// 或 https:// 开头" in response.content.decode()
+    assert CustomMenu.load().buttons == []
+
+
+@pytest.mark.django_db
+def test_editors_without_the_permission_cannot_open_or_post_the_editor(client):
+    client.force_login(user_in("编辑"))
+    # Wagtail turns a refusal inside the admin into a redirect to the dashboard.
+    refused = client.get(URL)
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/")
+    posted = client.post(URL, form_data(t0_name="x", t0_type="click", t0_value="K"))
+    assert (posted.status_code, posted["Location"]) == (302, "/admin/")
+    assert CustomMenu.load().buttons == []
+
+
+@pytest.mark.django_db
+def test_the_admin_group_may_edit_the_menu(client):
+    client.force_login(user_in("管理员"))
+    assert client.get(URL).status_code == 200
+
+
+@pytest.fixture
+def account_on_fake(settings, fake_wechat):  # noqa: F811
+    from weizhi.wechat.outbound.tokens import default_store
+
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_APP_SECRET = SECRET
+    settings.WECHAT_TOKEN = "callbacktoken"
+    settings.WECHAT_API_BASE = fake_wechat.url
+    forget_account()
+    default_store.forget()
+    yield fake_wechat
+    forget_account()
+    default_store.forget()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pushing_sends_the_menu_to_wechat_and_records_who_did_it(client, account_on_fake):
+    user = superuser()
+    client.force_login(user)
+    data = form_data(t0_name="头条", t0_type="click", t0_value="LATEST", push="1")
+    assert client.post(URL, data).status_code == 302
+    push = MenuPush.objects.get()
+    assert push.status == MenuPush.Status.DONE
+    assert push.pushed_by == user
+    from weizhi.wechat.outbound.api import get_menu
+
+    assert get_menu() == [{"type": "click", "name": "头条", "key": "LATEST", "sub_button": []}]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_refused_push_is_recorded_with_wechats_reason_in_chinese(client, account_on_fake):
+    account_on_fake.fail_next("/cgi-bin/menu/create", 48001)
+    client.force_login(superuser())
+    client.post(URL, form_data(t0_name="头条", t0_type="click", t0_value="LATEST", push="1"))
+    push = MenuPush.objects.get()
+    assert push.status == MenuPush.Status.FAILED
+    assert "没有该接口的权限" in push.message
+    page = client.get(URL).content.decode()
+    assert "没有该接口的权限" in page
