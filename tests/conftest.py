@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from tests import factories
+from tests.wechat_sender import account_on_fake, fake_wechat  # noqa: F401 (shared fixtures)
 from weizhi.analytics import counters
 from weizhi.wechat.account import forget_account
 from weizhi.wechat.rules import forget_rules

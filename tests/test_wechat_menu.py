@@ -3,9 +3,7 @@
 import pytest
 
 from tests.base import superuser, user_in
-from tests.fake_wechat_server import APP_ID, SECRET, fake_wechat  # noqa: F401 (fixture)
 from weizhi.wechat import menu
-from weizhi.wechat.account import forget_account
 from weizhi.wechat.models import CustomMenu, MenuPush
 
 URL = "/admin/wechat/menu/"
@@ -120,21 +118,6 @@ def test_editors_without_the_permission_cannot_open_or_post_the_editor(client):
 def test_the_admin_group_may_edit_the_menu(client):
     client.force_login(user_in("管理员"))
     assert client.get(URL).status_code == 200
-
-
-@pytest.fixture
-def account_on_fake(settings, fake_wechat):  # noqa: F811
-    from weizhi.wechat.outbound.tokens import default_store
-
-    settings.WECHAT_APP_ID = APP_ID
-    settings.WECHAT_APP_SECRET = SECRET
-    settings.WECHAT_TOKEN = "callbacktoken"
-    settings.WECHAT_API_BASE = fake_wechat.url
-    forget_account()
-    default_store.forget()
-    yield fake_wechat
-    forget_account()
-    default_store.forget()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -2,9 +2,11 @@
 
 import time
 
+import pytest
 from django.test import Client
 
-from weizhi.wechat.account import current_account
+from tests.fake_wechat_server import APP_ID, SECRET, fake_wechat  # noqa: F401 (fixture)
+from weizhi.wechat.account import current_account, forget_account
 from weizhi.wechat.protocol.sender import Sender, message_xml, new_msg_id
 
 ACCOUNT_ID = "gh_weizhi_test"
@@ -44,3 +46,21 @@ def post(client: Client, message: dict, via: Sender | None = None):
     response = client.post(f"{URL}?{query}", data=body, content_type="text/xml")
     reply = via.open_reply(response.content) if response.status_code == 200 else None
     return response, reply
+
+
+@pytest.fixture
+def account_on_fake(settings, fake_wechat):  # noqa: F811
+    """A real (not simulated) account whose API calls go to the fake WeChat over HTTP."""
+    from weizhi.wechat.outbound.tokens import default_store
+
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_APP_SECRET = SECRET
+    settings.WECHAT_TOKEN = "callbacktoken"
+    settings.WECHAT_ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    settings.WECHAT_MESSAGE_MODE = "safe"
+    settings.WECHAT_API_BASE = fake_wechat.url
+    forget_account()
+    default_store.forget()
+    yield fake_wechat
+    forget_account()
+    default_store.forget()
