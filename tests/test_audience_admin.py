@@ -38,7 +38,7 @@ def sheet_rows(response) -> list[tuple]:
 
 
 def test_a_branch_secretary_lists_only_their_subtree(client, roster):
-    t, mine, other = roster
+    t, _mine, _other = roster
     user, _ = secretary_of(t["general"])
     response = login(client, user).get(reverse("audience_member:index"))
     body = response.content.decode()
@@ -59,7 +59,7 @@ def test_a_branch_secretary_cannot_open_another_branchs_member_by_url(client, ro
 
 
 def test_a_branch_secretary_exports_only_their_subtree_with_masked_phones(client, roster):
-    t, mine, other = roster
+    t, _mine, _other = roster
     user, _ = secretary_of(t["general"])
     response = login(client, user).get(reverse("audience_member:index") + "?export=xlsx")
     rows = sheet_rows(response)
@@ -71,7 +71,7 @@ def test_a_branch_secretary_exports_only_their_subtree_with_masked_phones(client
 
 
 def test_a_branch_secretary_cannot_widen_the_export_with_a_branch_filter(client, roster):
-    t, mine, other = roster
+    t, _mine, _other = roster
     user, _ = secretary_of(t["general"])
     url = reverse("audience_member:index") + f"?branch={t['third'].pk}&export=xlsx"
     rows = sheet_rows(login(client, user).get(url))
@@ -95,7 +95,7 @@ def test_a_system_administrator_sees_everyone_with_full_phones(client, roster):
 
 
 def test_phones_are_masked_in_the_secretarys_list(client, roster):
-    t, mine, other = roster
+    t, _mine, _other = roster
     user, _ = secretary_of(t["general"])
     body = login(client, user).get(reverse("audience_member:index")).content.decode()
     assert "139****5678" in body and "13912345678" not in body
@@ -116,7 +116,7 @@ def test_every_export_is_logged_with_who_and_the_filter(client, roster):
 
 
 def test_filters_by_branch_subtree_status_and_tag(client, roster):
-    t, mine, other = roster
+    t, mine, _other = roster
     mine.role_tags.add(RoleTag.objects.create(name="政工干部"))
     member(t["second"], "2001", name="陈静", status="masses")
     login(client, user_in("系统管理员", "sysadmin"))

@@ -1,11 +1,15 @@
 """Who the reader of an H5 page is: the follower they proved to be (a one-time link from
-the chat, or OAuth), kept in their session."""
+the chat, or OAuth), and the roster member they signed in as, kept in their session."""
 
+from django.core import signing
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare, salted_hmac
 
-from .models import Follower
+from .models import Follower, Member
 
 SESSION_FOLLOWER_KEY = "audience.follower_id"
+LINK_SALT = "audience.login-link"
+LOGIN_LINK_DAYS = 3
 
 
 def login_follower(request: HttpRequest, follower: Follower) -> None:
@@ -23,3 +27,79 @@ def current_follower(request: HttpRequest) -> Follower | None:
 
 def logout_follower(request: HttpRequest) -> None:
     request.session.pop(SESSION_FOLLOWER_KEY, None)
+
+
+# A member who signed in on the H5 pages with employee number and password (or a one-time
+# link). The session also keeps a digest of the password hash, so that changing the password
+# signs out every other session, as Django does for staff.
+SESSION_MEMBER_KEY = "audience.member_id"
+SESSION_MEMBER_HASH = "audience.member_hash"
+# A member who has proved who they are but has not chosen a password yet.
+SESSION_PROVED_KEY = "audience.proved_member_id"
+
+
+def _password_digest(member: Member) -> str:
+    return salted_hmac("audience.member-session", member.password).hexdigest()
+
+
+def login_member(request: HttpRequest, member: Member) -> None:
+    request.session.cycle_key()
+    request.session.pop(SESSION_PROVED_KEY, None)
+    request.session[SESSION_MEMBER_KEY] = member.pk
+    request.session[SESSION_MEMBER_HASH] = _password_digest(member)
+
+
+def logout_member(request: HttpRequest) -> None:
+    for key in (SESSION_MEMBER_KEY, SESSION_MEMBER_HASH, SESSION_PROVED_KEY):
+        request.session.pop(key, None)
+
+
+def signed_in_member(request: HttpRequest) -> Member | None:
+    member_id = request.session.get(SESSION_MEMBER_KEY)
+    if member_id is None:
+        return None
+    member = Member.objects.active().select_related("branch").filter(pk=member_id).first()
+    digest = request.session.get(SESSION_MEMBER_HASH, "")
+    if member is None or not constant_time_compare(digest, _password_digest(member)):
+        return None
+    return member
+
+
+def current_member(request: HttpRequest) -> Member | None:
+    """The member on the roster this reader is: signed in, or through their bound follower."""
+    member = signed_in_member(request)
+    if member is not None:
+        return member
+    follower = current_follower(request)
+    if follower is not None and follower.member_id is not None:
+        return (
+            Member.objects.active().select_related("branch").filter(pk=follower.member_id).first()
+        )
+    return None
+
+
+def remember_proof(request: HttpRequest, member: Member) -> None:
+    request.session.cycle_key()
+    request.session[SESSION_PROVED_KEY] = member.pk
+
+
+def proved_member(request: HttpRequest) -> Member | None:
+    member_id = request.session.get(SESSION_PROVED_KEY)
+    return None if member_id is None else Member.objects.active().filter(pk=member_id).first()
+
+
+def login_link_token(member: Member) -> str:
+    """A signed token for a one-time sign-in link. It dies when the member sets a password
+    (the digest of the hash changes) or after LOGIN_LINK_DAYS."""
+    return signing.dumps([member.pk, _password_digest(member)[:16]], salt=LINK_SALT)
+
+
+def member_from_link(token: str) -> Member | None:
+    try:
+        pk, digest = signing.loads(token, salt=LINK_SALT, max_age=LOGIN_LINK_DAYS * 86400)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    member = Member.objects.active().filter(pk=pk).first()
+    if member is None or not constant_time_compare(digest, _password_digest(member)[:16]):
+        return None
+    return member

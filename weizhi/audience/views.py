@@ -1,0 +1,127 @@
+"""The member pages under /me/: sign in without WeChat, prove who you are, bind the WeChat
+account, and "我的". Thin views: forms validate, services change state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from weizhi.core.ratelimit import client_address, hit
+
+from . import identity, services
+from .forms import LoginForm, PhoneForm, ProofForm, SetPasswordForm
+from .models import AuditEntry, Member
+
+# Proof of identity is a guessable secret (four digits), so attempts are limited per address
+# and per employee number: ten tries from one phone, or at one number, per quarter hour.
+PROOF_LIMIT, PROOF_WINDOW = 10, 15 * 60
+TOO_MANY = "尝试次数过多，请 15 分钟后再试。"
+
+
+def proof_allowed(request: HttpRequest, scope: str) -> bool:
+    number = request.POST.get("employee_number", "").strip()[:20]
+    by_address = hit(f"audience-{scope}", client_address(request), PROOF_LIMIT, PROOF_WINDOW)
+    by_number = hit(f"audience-{scope}-n", number, PROOF_LIMIT, PROOF_WINDOW)
+    return by_address and by_number
+
+
+def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        member = identity.current_member(request)
+        if member is None:
+            return redirect("audience:login")
+        return view(request, member, *args, **kwargs)
+
+    return wrapper
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    if identity.current_member(request) is not None:
+        return redirect("audience:me")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST":
+        if not proof_allowed(request, "login"):
+            form.add_error(None, TOO_MANY)
+            return render(request, "audience/login.html", {"form": form}, status=429)
+        if form.is_valid():
+            identity.login_member(request, form.cleaned_data["member"])
+            return redirect("audience:me")
+    return render(request, "audience/login.html", {"form": form})
+
+
+def first_login(request: HttpRequest) -> HttpResponse:
+    """First sign-in (or a forgotten password): prove who you are, then choose a password."""
+    form = ProofForm(request.POST or None)
+    if request.method == "POST":
+        if not proof_allowed(request, "proof"):
+            form.add_error(None, TOO_MANY)
+            return render(request, "audience/first_login.html", {"form": form}, status=429)
+        if form.is_valid():
+            identity.remember_proof(request, form.cleaned_data["member"])
+            return redirect("audience:set_password")
+    return render(request, "audience/first_login.html", {"form": form})
+
+
+def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    member = identity.member_from_link(token)
+    if member is None:
+        return render(request, "audience/link_invalid.html", status=404)
+    identity.remember_proof(request, member)
+    return redirect("audience:set_password")
+
+
+def set_password(request: HttpRequest) -> HttpResponse:
+    member = identity.proved_member(request) or identity.signed_in_member(request)
+    if member is None:
+        return redirect("audience:first_login")
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.set_member_password(member, form.cleaned_data["password1"])
+        identity.login_member(request, member)
+        messages.success(request, "密码已设置，以后用工号和密码登录。")
+        return redirect("audience:me")
+    return render(request, "audience/set_password.html", {"form": form, "member": member})
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    identity.logout_member(request)
+    return redirect("audience:login")
+
+
+@member_required
+def me(request: HttpRequest, member: Member) -> HttpResponse:
+    follower = identity.current_follower(request)
+    history = (
+        AuditEntry.objects.filter(
+            member=member, action__in=[AuditEntry.Action.BIND, AuditEntry.Action.UNBIND]
+        )
+        .select_related("follower")
+        .order_by("-at")[:20]
+    )
+    context = {
+        "member": member,
+        "tags": [t.name for t in member.role_tags.all()],
+        "follower": follower,
+        "bound_follower": getattr(member, "follower", None),
+        "history": history,
+        "memberships": member.memberships.select_related("branch").order_by("-started_at"),
+        "phone_form": PhoneForm(initial={"phone": member.phone}),
+    }
+    return render(request, "audience/me.html", context)
+
+
+@member_required
+def edit_phone(request: HttpRequest, member: Member) -> HttpResponse:
+    form = PhoneForm(request.POST or None, initial={"phone": member.phone})
+    if request.method == "POST" and form.is_valid():
+        services.update_member_phone(member, form.cleaned_data["phone"])
+        messages.success(request, "手机号已更新。")
+        return redirect("audience:me")
+    return render(request, "audience/edit_phone.html", {"form": form, "member": member})
