@@ -120,12 +120,15 @@ def test_the_admin_group_may_edit_the_menu(client):
     assert client.get(URL).status_code == 200
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_pushing_sends_the_menu_to_wechat_and_records_who_did_it(client, account_on_fake):
+@pytest.mark.django_db
+def test_pushing_sends_the_menu_to_wechat_and_records_who_did_it(
+    client, account_on_fake, django_capture_on_commit_callbacks
+):
     user = superuser()
     client.force_login(user)
     data = form_data(t0_name="头条", t0_type="click", t0_value="LATEST", push="1")
-    assert client.post(URL, data).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(URL, data).status_code == 302
     push = MenuPush.objects.get()
     assert push.status == MenuPush.Status.DONE
     assert push.pushed_by == user
@@ -134,11 +137,15 @@ def test_pushing_sends_the_menu_to_wechat_and_records_who_did_it(client, account
     assert get_menu() == [{"type": "click", "name": "头条", "key": "LATEST", "sub_button": []}]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_refused_push_is_recorded_with_wechats_reason_in_chinese(client, account_on_fake):
+@pytest.mark.django_db
+def test_a_refused_push_is_recorded_with_wechats_reason_in_chinese(
+    client, account_on_fake, django_capture_on_commit_callbacks
+):
     account_on_fake.fail_next("/cgi-bin/menu/create", 48001)
     client.force_login(superuser())
-    client.post(URL, form_data(t0_name="头条", t0_type="click", t0_value="LATEST", push="1"))
+    data = form_data(t0_name="头条", t0_type="click", t0_value="LATEST", push="1")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(URL, data)
     push = MenuPush.objects.get()
     assert push.status == MenuPush.Status.FAILED
     assert "没有该接口的权限" in push.message

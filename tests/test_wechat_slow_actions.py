@@ -7,7 +7,13 @@ from tests import factories
 from tests import wechat_sender as wx
 from weizhi.wechat.models import InboundMessage, ReplyRule
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db
+
+
+def post(capture, client, message):
+    """POST through the callback and run what it left for after its commit (the task)."""
+    with capture(execute=True):
+        return wx.post(client, message)
 
 
 @pytest.fixture
@@ -23,11 +29,11 @@ def search_rule(db):
 
 
 def test_a_search_is_acknowledged_at_once_and_answered_by_a_customer_message(
-    client, account_on_fake, search_rule, home
+    client, account_on_fake, search_rule, home, django_capture_on_commit_callbacks
 ):
     account_on_fake.state.add_user("o-search")
     factories.article(title="学习党章的体会", body="认真学习党章")
-    _, reply = wx.post(client, wx.text("o-search", "搜索 党章"))
+    _, reply = post(django_capture_on_commit_callbacks, client, wx.text("o-search", "搜索 党章"))
     assert "正在搜索“党章”" in reply["Content"]
     sent = account_on_fake.state.custom_messages
     assert len(sent) == 1
@@ -39,21 +45,23 @@ def test_a_search_is_acknowledged_at_once_and_answered_by_a_customer_message(
     assert stored.reply["type"] == "news"
 
 
-def test_a_retried_search_is_sent_once(client, account_on_fake, search_rule, home):
+def test_a_retried_search_is_sent_once(
+    client, account_on_fake, search_rule, home, django_capture_on_commit_callbacks
+):
     account_on_fake.state.add_user("o-search")
     factories.article(title="党章学习")
     message = wx.text("o-search", "搜索 党章")
-    wx.post(client, message)
-    wx.post(client, message)
+    post(django_capture_on_commit_callbacks, client, message)
+    post(django_capture_on_commit_callbacks, client, message)
     assert len(account_on_fake.state.custom_messages) == 1
 
 
 def test_a_late_answer_wechat_refuses_is_marked_failed_not_lost(
-    client, account_on_fake, search_rule, home
+    client, account_on_fake, search_rule, home, django_capture_on_commit_callbacks
 ):
     account_on_fake.state.add_user("o-late")
     account_on_fake.fail_next("/cgi-bin/message/custom/send", 45015)
-    _, reply = wx.post(client, wx.text("o-late", "搜索 党章"))
+    _, reply = post(django_capture_on_commit_callbacks, client, wx.text("o-late", "搜索 党章"))
     assert "正在搜索" in reply["Content"]
     stored = InboundMessage.objects.get()
     assert stored.status == InboundMessage.Status.FAILED
