@@ -36,6 +36,8 @@ setup: deps
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo_audience
+	$(PY) manage.py load_demo_wechat
 	$(PY) manage.py ensure_admin
 	@echo "阅读端: http://$(HOST):$(PORT)/    管理后台: http://$(HOST):$(PORT)/admin/"
 
