@@ -200,3 +200,29 @@ def test_a_login_link_never_redirects_off_site(client):
     token = signing.dumps({"o": "o1", "n": "n1", "next": "https://evil.example/"}, salt=links.SALT)
     response = client.get(f"/wechat/login/{token}/")
     assert response["Location"] == "/me/"
+
+
+def test_an_image_rule_answers_with_a_card_until_its_picture_is_in_wechat(client, home):
+    picture = factories.image("党徽")
+    rule(keywords="党徽", reply_type="image", image=picture, name="党徽图片")
+    reply = said(client, "党徽")
+    assert reply["MsgType"] == "news"
+    assert reply["Articles"]["item"]["Title"] == "党徽图片"
+    assert "/media/images/" in reply["Articles"]["item"]["PicUrl"]
+
+
+def test_an_image_rule_is_uploaded_to_wechat_and_then_answers_with_the_image(
+    client, home, account_on_fake, django_capture_on_commit_callbacks
+):
+    picture = factories.image("党徽")
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = rule(keywords="党徽", reply_type="image", image=picture, name="党徽图片")
+    saved.refresh_from_db()
+    assert saved.image_media_id in account_on_fake.state.material
+    _, reply = wx.post(client, wx.text("o1", "党徽"))
+    assert reply["MsgType"] == "image"
+    assert reply["Image"]["MediaId"] == saved.image_media_id
+    saved.image = factories.image("新党徽")
+    saved.save()
+    saved.refresh_from_db()
+    assert saved.image_media_id == ""

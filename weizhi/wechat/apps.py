@@ -7,4 +7,4 @@ class WechatConfig(AppConfig):
     verbose_name = "公众号"
 
     def ready(self) -> None:
-        from . import account, rules  # noqa: F401  (signal receivers)
+        from . import account, media, rules  # noqa: F401  (signal receivers)
