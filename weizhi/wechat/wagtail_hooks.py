@@ -2,12 +2,13 @@
 simulator."""
 
 from django.http import HttpRequest
+from django.urls import path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import menu_hooks, simulator_hooks  # noqa: F401  (they register their own hooks)
+from . import connect_views, menu_hooks, simulator_hooks  # noqa: F401  (own hooks)
 from .models import InboundMessage, ReplyRule
 
 
@@ -60,3 +61,22 @@ class WechatGroup(SnippetViewSetGroup):
 
 
 register_snippet(WechatGroup)
+
+
+@hooks.register("register_admin_urls")
+def connect_urls() -> list:
+    return [
+        path("wechat/connect/", connect_views.connect, name="wechat_connect"),
+        path("wechat/connect/check/", connect_views.check_api, name="wechat_connect_check"),
+    ]
+
+
+@hooks.register("register_wechat_menu_item")
+def connect_item() -> MenuItem:
+    return PermissionMenuItem(
+        "公众号接入",
+        reverse_lazy("wechat_connect"),
+        icon_name="cog",
+        order=20,
+        permission=connect_views.PERMISSION,
+    )
