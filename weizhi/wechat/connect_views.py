@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .account import current_account
-from .models import InboundMessage
+from .models import InboundMessage, MessageMode
 
 PERMISSION = "wechat.change_accountsettings"
 
@@ -35,6 +35,7 @@ def connect(request: HttpRequest) -> HttpResponse:
         "aes_key": masked(account.aes_key),
         "previous_aes_key": masked(account.previous_aes_key),
         "secret_set": bool(account.app_secret),
+        "mode": MessageMode(account.mode).label,
         "last_message": InboundMessage.objects.order_by("-received_at").first(),
         "messages_today": InboundMessage.objects.filter(received_at__gte=since).count(),
     }
