@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -39,3 +43,39 @@ def test_envlist_splits_on_commas_and_drops_blanks(monkeypatch):
 def test_the_site_speaks_chinese_in_shanghai_time(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
+
+
+def _settings_with(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with `env`, as a deployment would."""
+    return subprocess.run(
+        [sys.executable, "-c", "import weizhi.settings"],
+        env={**os.environ, "SECRET_KEY": "settings-test", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"WECHAT_MESSAGE_MODE": "secret"}, "WECHAT_MESSAGE_MODE"),
+        ({"WECHAT_ENCODING_AES_KEY": "too-short"}, "WECHAT_ENCODING_AES_KEY"),
+        ({"WECHAT_APP_ID": "wx1234567890"}, "WECHAT_APP_SECRET"),
+    ],
+)
+def test_a_wrong_wechat_setting_stops_the_start_with_a_clear_message(env, complaint):
+    started = _settings_with(env)
+    assert started.returncode != 0
+    assert complaint in started.stderr
+
+
+def test_a_complete_wechat_account_configuration_is_accepted():
+    env = {
+        "WECHAT_APP_ID": "wx1234567890",
+        "WECHAT_APP_SECRET": "s",
+        "WECHAT_TOKEN": "t",
+        "WECHAT_ENCODING_AES_KEY": "a" * 43,
+        "WECHAT_MESSAGE_MODE": "safe",
+    }
+    assert _settings_with(env).returncode == 0

@@ -5,6 +5,7 @@ Embedded mode (the default) needs nothing but this checkout: SQLite in WAL mode 
 ``REDIS_URL`` switches to the scaled mode with the same code.
 """
 
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -257,6 +258,13 @@ WECHAT_ENCODING_AES_KEY = envstr("WECHAT_ENCODING_AES_KEY")
 WECHAT_PREVIOUS_AES_KEY = envstr("WECHAT_PREVIOUS_AES_KEY")
 WECHAT_MESSAGE_MODE = envstr("WECHAT_MESSAGE_MODE")
 WECHAT_API_BASE = envstr("WECHAT_API_BASE")
+if WECHAT_MESSAGE_MODE not in ("", "plain", "compatible", "safe"):
+    raise ImproperlyConfigured("WECHAT_MESSAGE_MODE must be plain, compatible or safe")
+for _name in ("WECHAT_ENCODING_AES_KEY", "WECHAT_PREVIOUS_AES_KEY"):
+    if globals()[_name] and not re.fullmatch(r"[A-Za-z0-9]{43}", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be the 43 letters and digits WeChat shows")
+if WECHAT_APP_ID and not (WECHAT_APP_SECRET and WECHAT_TOKEN):
+    raise ImproperlyConfigured("WECHAT_APP_ID needs WECHAT_APP_SECRET and WECHAT_TOKEN too")
 # Seconds a callback's timestamp may lie from now before it is refused as a replay.
 WECHAT_REPLAY_WINDOW = envint("WECHAT_REPLAY_WINDOW", 300, minimum=10)
 
