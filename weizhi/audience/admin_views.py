@@ -4,14 +4,16 @@ its template, and the queue of binding requests."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import identity, services
 from .models import BindingRequest
 from .roster import validate
 from .roster_import import (
@@ -23,6 +25,7 @@ from .roster_import import (
     store_upload,
     upload_path,
 )
+from .scope import visible_members
 
 SESSION_IMPORT = "audience.import_token"
 PREVIEW_ROWS = 20
@@ -122,3 +125,18 @@ def decide_binding_view(request: HttpRequest, pk: int) -> HttpResponse:
     verb = "已通过" if approve else "已驳回"
     messages.success(request, f"{verb} {binding.member.name} 的绑定申请。")
     return redirect("audience_binding_requests")
+
+
+@permission_required("audience.change_member", raise_exception=True)
+def login_link_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a one-time sign-in link for a member who cannot prove who they are (no phone on
+    the roster, a changed number); it is shown once, to be passed on by the administrator."""
+    member = get_object_or_404(visible_members(request.user), pk=pk)
+    link = None
+    if request.method == "POST":
+        token = identity.login_link_token(member)
+        link = settings.SITE_URL + reverse("audience:login_link", args=[token])
+        services.audit(services.AuditEntry.Action.LOGIN_LINK, user=request.user, member=member)
+    return _page(
+        request, "login_link.html", member=member, link=link, days=identity.LOGIN_LINK_DAYS
+    )

@@ -9,10 +9,12 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Count
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
@@ -140,6 +142,13 @@ class MemberIndexView(generic.IndexView):
             return columns
         masked = Column("masked_phone", label="手机号")
         return [masked if getattr(c, "name", "") == "phone" else c for c in columns]
+
+    def get_list_more_buttons(self, instance: Member) -> list:
+        buttons = super().get_list_more_buttons(instance)
+        if self.request.user.has_perm("audience.change_member"):
+            url = reverse("audience_login_link", args=[instance.pk])
+            buttons.append(MenuItem("签发登录链接", url=url, icon_name="link", priority=40))
+        return buttons
 
     def as_spreadsheet(self, queryset, spreadsheet_format) -> HttpResponse:
         queryset = queryset.select_related("branch").prefetch_related("role_tags")

@@ -26,6 +26,11 @@ def register_audience_urls() -> list:
             name="audience_import_template",
         ),
         path(
+            "audience/members/<int:pk>/login-link/",
+            admin_views.login_link_view,
+            name="audience_login_link",
+        ),
+        path(
             "audience/binding-requests/",
             admin_views.binding_requests_view,
             name="audience_binding_requests",
