@@ -238,7 +238,10 @@
       return;
     }
     state.polls += 1;
-    state.pollTimer = setTimeout(function () { refresh().catch(function (e) { showError(e.message); }); }, POLL_MS);
+    state.pollTimer = setTimeout(function () {
+      // A failed poll (the server busy for a moment) is not the end of waiting.
+      refresh().catch(function () { schedulePoll(true); });
+    }, POLL_MS);
   }
 
   function showRaw(sealed, received, opened) {
