@@ -9,7 +9,7 @@ from tests import factories
 from tests.base import superuser, user_in
 from weizhi.audience.models import Follower
 from weizhi.wechat.account import forget_account
-from weizhi.wechat.models import InboundMessage, ReplyCard, ReplyRule
+from weizhi.wechat.models import CustomMenu, InboundMessage, ReplyCard, ReplyRule
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +198,7 @@ def test_a_late_answer_that_could_not_be_sent_is_shown_as_failed(
         ({"kind": "text", "text": "字" * 601}, "最多 600 个字"),
         ({"kind": "click", "key": ""}, "请选择要点击的菜单"),
         ({"kind": "click", "key": "k" * 129}, "最长 128 个字节"),
+        ({"kind": "view", "key": "javascript:alert(1)"}, "应以 http:// 或 https:// 开头"),
         ({"kind": "image"}, "不认识的消息类型"),
         ({"kind": "text", "text": "你好", "openid": ""}, "请先选择或新建"),
         ({"kind": "text", "text": "你好", "openid": "sim-nobody"}, "找不到这个粉丝"),
@@ -317,3 +318,35 @@ def test_posts_need_the_csrf_token(editor):
     assert strict.post(FOLLOWER, {"remark": "x"}).status_code == 403
     assert strict.post(SEAL, {"kind": "subscribe"}).status_code == 403
     assert not Follower.objects.exists()
+
+
+def test_the_phone_shows_the_custom_menu_and_the_click_keys_it_lacks(editor):
+    menu = CustomMenu.load()
+    menu.buttons = [
+        {"type": "click", "name": "今日头条", "key": "LATEST"},
+        {
+            "name": "学习",
+            "sub_button": [
+                {"type": "view", "name": "党员之家", "url": "https://example.org/home"},
+                {"type": "miniprogram", "name": "小程序", "url": "https://x", "appid": "wx1"},
+            ],
+        },
+    ]
+    menu.save()
+    ReplyRule.objects.create(name="最新文章", trigger="click", keywords="LATEST", text="x")
+    ReplyRule.objects.create(name="联系我们", trigger="click", keywords="CONTACT", text="x")
+    html = editor.get(PAGE).content.decode()
+    assert 'data-key="LATEST"' in html and ">今日头条<" in html
+    assert 'data-action="view" data-key="https://example.org/home"' in html
+    assert "模拟器不能打开小程序" in html
+    assert ">其他 key<" in html and 'data-key="CONTACT"' in html
+    assert html.count('data-key="LATEST"') == 1
+
+
+def test_a_view_event_is_stored_and_needs_no_reply(editor):
+    openid = new_follower(editor)
+    exchange(editor, openid, "subscribe")
+    result = exchange(editor, openid, "view", key="https://example.org/home")
+    assert result["reply"] is None
+    item = chat(editor, openid)["items"][-1]
+    assert item["said"] == "打开菜单网页 https://example.org/home" and item["event"] == "VIEW"

@@ -13,7 +13,7 @@ from tests import factories
 from tests.base import user_in
 from tests.browser.conftest import screenshot
 from weizhi.wechat.account import current_account, forget_account
-from weizhi.wechat.models import InboundMessage, ReplyRule
+from weizhi.wechat.models import CustomMenu, InboundMessage, ReplyRule
 
 pytestmark = [
     pytest.mark.browser,
@@ -68,6 +68,18 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
     forget_account()
     assert current_account().simulated
     rules_and_stories()
+    CustomMenu.objects.create(
+        buttons=[
+            {
+                "name": "学习",
+                "sub_button": [
+                    {"type": "click", "name": "最新文章", "key": "LATEST"},
+                    {"type": "view", "name": "党员之家", "url": live_server.url + "/"},
+                ],
+            },
+            {"type": "click", "name": "联系我们", "key": "CONTACT"},
+        ]
+    )
     user_in("编辑", username="editor")
     base = live_server.url
     page = desktop
@@ -83,7 +95,8 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
     page.get_by_role("button", name="公众号").click()
     page.get_by_role("link", name="公众号模拟器").click()
     page.wait_for_url(base + "/admin/wechat/simulator/")
-    assert page.locator(".wz-sim__menu-item", has_text="最新文章").is_visible()
+    assert page.locator(".wz-sim__menu-item", has_text="联系我们").is_visible()
+    assert page.locator(".wz-sim__menu-item", has_text="最新文章").is_hidden()
 
     page.fill("[data-remark]", "小王")
     page.get_by_role("button", name="新建模拟粉丝").click()
@@ -103,7 +116,10 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
     assert link.get_attribute("href") == "https://www.12371.cn/"
     assert page.locator(".wz-sim__rule", has_text="命中规则：党章学习").is_visible()
 
-    page.locator(".wz-sim__menu-item", has_text="最新文章").click()
+    page.locator(".wz-sim__menu-item", has_text="学习").click()
+    shot(page, "menu")
+    page.locator(".wz-sim__submenu .wz-sim__menu-item", has_text="最新文章").click()
+    assert page.locator(".wz-sim__submenu").first.is_hidden()
     cards = page.locator(".wz-sim__news").last
     cards.wait_for()
     assert cards.locator(".wz-sim__news-title").count() == 3

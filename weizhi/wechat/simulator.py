@@ -28,7 +28,7 @@ from wagtail.images import get_image_model
 from weizhi.audience.models import Follower
 
 from .account import Account, current_account
-from .models import MAX_TEXT_REPLY, InboundMessage, ReplyRule
+from .models import MAX_TEXT_REPLY, CustomMenu, InboundMessage, ReplyRule
 from .protocol import ProtocolError, parse_fields, parse_message
 from .protocol.parsing import FieldValue
 from .protocol.sender import Sender, message_xml, new_msg_id
@@ -36,7 +36,8 @@ from .protocol.sender import Sender, message_xml, new_msg_id
 PERMISSION = "wechat.change_replyrule"
 ACCOUNT_ID = "gh_weizhi_simulator"  # ToUserName: the account's original id as WeChat sends it
 MAX_TEXT = MAX_TEXT_REPLY
-MAX_KEY = 128  # WeChat's limit for a menu button's key
+MAX_KEY = 128  # WeChat's limits for a menu button's key and link
+MAX_URL = 1024
 MAX_REMARK = 30
 HISTORY_LIMIT = 50
 FOLLOWER_LIMIT = 100
@@ -44,6 +45,7 @@ KINDS = {
     "text": "文字",
     "voice": "语音",
     "click": "菜单点击",
+    "view": "打开菜单网页",
     "subscribe": "关注",
     "unsubscribe": "取消关注",
 }
@@ -112,6 +114,33 @@ def menu_keys() -> list[dict[str, str]]:
     return [{"key": key, "label": label} for key, label in keys.items()]
 
 
+def _menu_button(button: dict) -> dict:
+    return {
+        "name": str(button.get("name", "")),
+        "type": str(button.get("type", "")),
+        "key": str(button.get("key", "")),
+        "url": str(button.get("url", "")),
+        "sub": [_menu_button(b) for b in button.get("sub_button") or [] if isinstance(b, dict)],
+    }
+
+
+def menu_bar() -> dict:
+    """The phone's menu bar: the custom menu as edited in the admin, and the keys of click
+    rules that no button sends yet (so that every rule can be tried before the menu exists)."""
+    edited = CustomMenu.objects.filter(pk=1).values_list("buttons", flat=True).first() or []
+    buttons = [_menu_button(b) for b in edited if isinstance(b, dict)]
+    on_menu = {b["key"] for top in buttons for b in [top, *top["sub"]] if b["type"] == "click"}
+    spare = [
+        {"name": k["label"], "type": "click", "key": k["key"]}
+        for k in menu_keys()
+        if k["key"] not in on_menu
+    ]
+    every = [b for top in buttons for b in [top, *top["sub"]] if b["key"] or b["url"]]
+    labels = {b["key"] or b["url"]: b["name"] for b in every}
+    labels.update({k["key"]: k["name"] for k in spare})
+    return {"buttons": buttons, "spare": spare, "labels": labels}
+
+
 def create_simulated_follower(remark: str) -> Follower:
     """A new follower that has not followed yet; its first message is usually 关注."""
     remark = remark.strip()[:MAX_REMARK]
@@ -152,6 +181,11 @@ def message_fields(follower: Follower, kind: str, text: str, key: str) -> dict[s
         if len(key.encode()) > MAX_KEY:
             raise Refused(f"菜单 key 最长 {MAX_KEY} 个字节。")
         return {**fields, "MsgType": "event", "Event": "CLICK", "EventKey": key}
+    if kind == "view":
+        url = key.strip()
+        if not url.startswith(("http://", "https://")) or len(url.encode()) > MAX_URL:
+            raise Refused("菜单网页地址应以 http:// 或 https:// 开头，且不超过 1024 字节。")
+        return {**fields, "MsgType": "event", "Event": "VIEW", "EventKey": url}
     return {**fields, "MsgType": "event", "Event": kind}
 
 
@@ -231,6 +265,8 @@ def said(row: InboundMessage) -> str:
         return "取消关注了公众号"
     if row.event == "CLICK":
         return f"点击菜单 {row.event_key}"
+    if row.event == "VIEW":
+        return f"打开菜单网页 {row.event_key}"
     return f"[{row.event or row.msg_type}]"
 
 
@@ -240,6 +276,7 @@ def history_item(row: InboundMessage) -> dict:
         "id": row.pk,
         "dedup_key": row.dedup_key,
         "kind": "event" if row.event else row.msg_type,
+        "event": row.event,
         "said": said(row),
         "time": timezone.localtime(row.received_at).strftime("%H:%M:%S"),
         "status": row.status,
@@ -279,7 +316,7 @@ class SimulatorView(WagtailAdminTemplateMixin, TemplateView):
                 account.mode.value
             ],
             "followers": [follower_json(f) for f in followers[:FOLLOWER_LIMIT]],
-            "menu_keys": menu_keys(),
+            "menu": menu_bar(),
             "max_text": MAX_TEXT,
             "urls": {
                 "seal": reverse("wechat_simulator_seal"),

@@ -8,7 +8,7 @@
   if (!root) return;
 
   var urls = JSON.parse(document.getElementById("wz-sim-urls").textContent);
-  var menu = JSON.parse(document.getElementById("wz-sim-menu").textContent);
+  var menuLabels = JSON.parse(document.getElementById("wz-sim-menu").textContent);
   var csrf = document.querySelector("[data-csrf]").value;
   var chat = root.querySelector("[data-chat]");
   var picker = root.querySelector("[data-follower]");
@@ -21,8 +21,6 @@
   var POLL_MS = 2000;
   var POLL_LIMIT = 45; // about a minute and a half, then the chat says it gave up waiting
   var STORE = "wz-sim-passive";
-  var menuLabels = {};
-  menu.forEach(function (item) { menuLabels[item.key] = item.label; });
 
   var state = { openid: "", follower: null, busy: false, pollTimer: null, polls: 0 };
 
@@ -133,10 +131,11 @@
   function followerRow(item) {
     if (item.kind === "event") {
       var said = item.said;
-      if (said.indexOf("点击菜单 ") === 0) {
-        var key = said.slice(5);
-        said = "点击菜单「" + (menuLabels[key] || key) + "」";
-      }
+      ["点击菜单 ", "打开菜单网页 "].forEach(function (prefix) {
+        if (said.indexOf(prefix) !== 0) return;
+        var key = said.slice(prefix.length);
+        said = prefix.trim() + "「" + (menuLabels[key] || key) + "」";
+      });
       return el("div", "wz-sim__system", said + " · " + item.time);
     }
     var row = el("div", "wz-sim__row wz-sim__row--follower");
@@ -171,7 +170,7 @@
     if (item.failed) {
       group.appendChild(el("div", "wz-sim__system wz-sim__system--failed", "客服消息发送失败，粉丝没有收到后续回复"));
     }
-    if (!first && !item.late && !item.pending && item.kind !== "event") {
+    if (!first && !item.late && !item.pending && (item.kind !== "event" || item.event === "CLICK")) {
       group.appendChild(el("div", "wz-sim__system", "没有匹配的规则，公众号没有回复"));
     }
     if (item.rule) group.appendChild(el("div", "wz-sim__rule", "命中规则：" + item.rule));
@@ -296,6 +295,14 @@
       });
   }
 
+  function closeSubmenus(except) {
+    root.querySelectorAll("[data-toggle-sub]").forEach(function (toggle) {
+      if (toggle === except) return;
+      toggle.nextElementSibling.hidden = true;
+      toggle.setAttribute("aria-expanded", "false");
+    });
+  }
+
   function choose(openid) {
     state.openid = openid;
     clearTimeout(state.pollTimer);
@@ -339,11 +346,24 @@
     }
   });
   root.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-toggle-sub]");
+    closeSubmenus(toggle);
+    if (toggle) {
+      var sub = toggle.nextElementSibling;
+      sub.hidden = !sub.hidden;
+      toggle.setAttribute("aria-expanded", String(!sub.hidden));
+      return;
+    }
     var button = event.target.closest("[data-action]");
     if (!button || button.type === "submit") return;
     var action = button.dataset.action;
     if (action === "voice") send("voice", { text: textBox.value });
     else if (action === "click") send("click", { key: button.dataset.key });
+    else if (action === "view") {
+      // WeChat reports the VIEW event and opens the page; so does the simulator.
+      send("view", { key: button.dataset.key });
+      if (safeUrl(button.dataset.key)) window.open(safeUrl(button.dataset.key), "_blank", "noopener");
+    }
     else if (action === "subscribe" || action === "unsubscribe") send(action);
   });
 
