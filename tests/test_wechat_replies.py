@@ -167,7 +167,8 @@ def test_the_bind_action_sends_a_one_time_login_link(client):
     path = link.removeprefix("http://127.0.0.1:8000")
     browser = type(client)()
     opened = browser.get(path)
-    assert opened.status_code == 302 and opened["Location"] == "/me/"
+    # Not yet known as a member: the link leads to proving who they are.
+    assert opened.status_code == 302 and opened["Location"] == "/me/bind/"
     follower = Follower.objects.get(openid="o-bind")
     assert browser.session[SESSION_FOLLOWER_KEY] == follower.pk
     again = type(client)().get(path)
@@ -192,14 +193,19 @@ def test_a_forged_or_expired_login_link_logs_nobody_in(client, settings):
     assert SESSION_FOLLOWER_KEY not in client.session
 
 
-def test_a_login_link_never_redirects_off_site(client):
+def test_a_bound_followers_link_leads_on_but_never_off_site(client):
     from django.core import signing
 
+    from tests import test_audience_support as audience
     from weizhi.wechat import links
 
-    token = signing.dumps({"o": "o1", "n": "n1", "next": "https://evil.example/"}, salt=links.SALT)
-    response = client.get(f"/wechat/login/{token}/")
-    assert response["Location"] == "/me/"
+    follower = audience.follower("o-bound")
+    follower.member = audience.member(audience.tree()["first"], "D20001")
+    follower.save()
+    for target, expected in [("/me/phone/", "/me/phone/"), ("https://evil.example/", "/me/")]:
+        token = signing.dumps({"o": "o-bound", "n": target, "next": target}, salt=links.SALT)
+        response = client.get(f"/wechat/login/{token}/")
+        assert response["Location"] == expected
 
 
 def test_an_image_rule_answers_with_a_card_until_its_picture_is_in_wechat(client, home):

@@ -9,10 +9,11 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -266,3 +267,32 @@ class AudienceGroup(ViewSetGroup):
     menu_icon = "group"
     menu_order = 250
     items = (MemberViewSet, BranchViewSet, RoleTagViewSet, FollowerViewSet, AuditEntryViewSet)
+
+    def get_submenu_items(self) -> list[AdminMenuItem]:
+        # The import and the binding requests belong with the roster, not at the top level.
+        extra = [
+            PermissionMenuItem(
+                "导入名册",
+                reverse_lazy("audience_import"),
+                icon_name="upload",
+                order=90,
+                permission="audience.import_member",
+            ),
+            PermissionMenuItem(
+                "绑定申请",
+                reverse_lazy("audience_binding_requests"),
+                icon_name="link",
+                order=91,
+                permission="audience.change_bindingrequest",
+            ),
+        ]
+        return [*super().get_submenu_items(), *extra]
+
+
+class PermissionMenuItem(AdminMenuItem):
+    def __init__(self, *args, permission: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(self.permission)

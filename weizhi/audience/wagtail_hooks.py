@@ -1,6 +1,5 @@
-from django.urls import path, reverse
+from django.urls import path
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from . import admin_views
 from .viewsets import AudienceGroup
@@ -41,34 +40,3 @@ def register_audience_urls() -> list:
             name="audience_binding_decide",
         ),
     ]
-
-
-class PermissionMenuItem(MenuItem):
-    def __init__(self, *args, permission: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request) -> bool:
-        return request.user.has_perm(self.permission)
-
-
-@hooks.register("register_admin_menu_item")
-def import_menu_item() -> MenuItem:
-    return PermissionMenuItem(
-        "导入名册",
-        reverse("audience_import"),
-        icon_name="upload",
-        order=251,
-        permission="audience.import_member",
-    )
-
-
-@hooks.register("register_admin_menu_item")
-def binding_menu_item() -> MenuItem:
-    return PermissionMenuItem(
-        "绑定申请",
-        reverse("audience_binding_requests"),
-        icon_name="link",
-        order=252,
-        permission="audience.change_bindingrequest",
-    )

@@ -53,6 +53,8 @@ def open_login_link(request: HttpRequest, token: str) -> HttpResponse:
         return _failed(request, "这个链接已经用过了，请在公众号里重新获取。")
     follower, _ = Follower.objects.get_or_create(openid=data["o"])
     login_follower(request, follower)
+    if follower.member_id is None:
+        return HttpResponseRedirect(reverse("audience:bind"))  # first, who they are
     next_path = data.get("next") or "/me/"
     if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None):
         next_path = "/me/"
