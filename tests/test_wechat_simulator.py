@@ -168,8 +168,9 @@ def test_a_slow_search_answers_now_and_its_late_answer_shows_when_sent(
     assert not done["pending"]
     last = done["items"][-1]
     assert last["late"] and last["status_label"] == "已发客服消息"
-    assert last["reply"]["type"] == "news"
-    assert last["reply"]["articles"][0]["title"] == "抗洪抢险纪实"
+    assert last["reply"]["content"].startswith("正在搜索")  # the acknowledgement stays
+    assert last["late_reply"]["type"] == "news"
+    assert last["late_reply"]["articles"][0]["title"] == "抗洪抢险纪实"
 
 
 def test_a_late_answer_that_could_not_be_sent_is_shown_as_failed(

@@ -42,7 +42,8 @@ def test_a_search_is_acknowledged_at_once_and_answered_by_a_customer_message(
     assert sent[0]["news"]["articles"][0]["title"] == "学习党章的体会"
     stored = InboundMessage.objects.get()
     assert stored.status == InboundMessage.Status.SENT_LATER
-    assert stored.reply["type"] == "news"
+    assert stored.reply["content"].startswith("正在搜索")
+    assert stored.late_reply["type"] == "news"
 
 
 def test_a_retried_search_is_sent_once(

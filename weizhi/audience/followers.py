@@ -4,9 +4,12 @@ Each is one upsert (INSERT … ON CONFLICT DO UPDATE), since they run on the cal
 path and two deliveries for the same follower may arrive at once.
 """
 
+import secrets
 from datetime import datetime
 
 from .models import Follower
+
+MAX_REMARK = 30
 
 
 def _upsert(openid: str, **fields: object) -> None:
@@ -29,3 +32,13 @@ def record_subscribe(openid: str, when: datetime, *, scene: str = "", qr_scene: 
 
 def record_unsubscribe(openid: str, when: datetime) -> None:
     _upsert(openid, subscribed=False, unsubscribed_at=when)
+
+
+def create_simulated(remark: str = "") -> Follower:
+    """A follower for the 公众号模拟器, who has not followed yet; their first act is 关注."""
+    remark = remark.strip()[:MAX_REMARK]
+    if not remark:
+        remark = f"模拟粉丝 {Follower.objects.filter(simulated=True).count() + 1}"
+    return Follower.objects.create(
+        openid=f"sim-{secrets.token_hex(10)}", remark=remark, simulated=True, subscribed=False
+    )

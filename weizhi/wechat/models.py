@@ -112,6 +112,7 @@ class InboundMessage(models.Model):
         "ReplyRule", verbose_name="命中规则", null=True, blank=True, on_delete=models.SET_NULL
     )
     reply = models.JSONField("回复", null=True, blank=True)
+    late_reply = models.JSONField("稍后发送的回复", null=True, blank=True)
     duplicates = models.PositiveIntegerField("重试次数", default=0)
 
     class Meta:

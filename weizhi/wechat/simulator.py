@@ -25,6 +25,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.images import get_image_model
 
+from weizhi.audience import followers as follower_services
 from weizhi.audience.models import Follower
 
 from .account import Account, current_account
@@ -38,7 +39,7 @@ ACCOUNT_ID = "gh_weizhi_simulator"  # ToUserName: the account's original id as W
 MAX_TEXT = MAX_TEXT_REPLY
 MAX_KEY = 128  # WeChat's limits for a menu button's key and link
 MAX_URL = 1024
-MAX_REMARK = 30
+MAX_REMARK = follower_services.MAX_REMARK
 HISTORY_LIMIT = 50
 FOLLOWER_LIMIT = 100
 KINDS = {
@@ -139,16 +140,6 @@ def menu_bar() -> dict:
     labels = {b["key"] or b["url"]: b["name"] for b in every}
     labels.update({k["key"]: k["name"] for k in spare})
     return {"buttons": buttons, "spare": spare, "labels": labels}
-
-
-def create_simulated_follower(remark: str) -> Follower:
-    """A new follower that has not followed yet; its first message is usually 关注."""
-    remark = remark.strip()[:MAX_REMARK]
-    if not remark:
-        remark = f"模拟粉丝 {Follower.objects.filter(simulated=True).count() + 1}"
-    return Follower.objects.create(
-        openid=f"sim-{secrets.token_hex(10)}", remark=remark, simulated=True, subscribed=False
-    )
 
 
 def message_fields(follower: Follower, kind: str, text: str, key: str) -> dict[str, str | int]:
@@ -283,6 +274,7 @@ def history_item(row: InboundMessage) -> dict:
         "status_label": row.get_status_display(),
         "rule": row.rule.name if row.rule else "",
         "reply": chat_reply(row.reply),
+        "late_reply": chat_reply(row.late_reply),
         "late": row.status == Status.SENT_LATER,
         "pending": row.status == Status.DEFERRED,
         "failed": row.status == Status.FAILED,
@@ -336,7 +328,7 @@ def new_follower(request: HttpRequest) -> dict:
     remark = request.POST.get("remark", "")
     if len(remark.strip()) > MAX_REMARK:
         raise Refused(f"备注名最多 {MAX_REMARK} 个字。")
-    return {"follower": follower_json(create_simulated_follower(remark))}
+    return {"follower": follower_json(follower_services.create_simulated(remark))}
 
 
 @require_POST

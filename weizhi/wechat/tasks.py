@@ -40,6 +40,6 @@ def answer_later(inbound_id: int, action: str, query: str, column_id: int | None
         InboundMessage.objects.filter(pk=inbound_id).update(status=InboundMessage.Status.FAILED)
         raise
     InboundMessage.objects.filter(pk=inbound_id).update(
-        status=InboundMessage.Status.SENT_LATER, reply=reply_to_json(reply)
+        status=InboundMessage.Status.SENT_LATER, late_reply=reply_to_json(reply)
     )
     return "sent"

@@ -24,8 +24,8 @@
 
   var state = { openid: "", follower: null, busy: false, pollTimer: null, polls: 0 };
 
-  // The passive replies this browser received, by message: a slow action's acknowledgement
-  // ("正在搜索…") is replaced in the stored row once the late answer is sent.
+  // The passive replies this browser received, by message, so the chat shows what came back
+  // over the wire even before the history is reloaded.
   function passiveReplies() {
     try { return JSON.parse(sessionStorage.getItem(STORE) || "{}"); } catch (e) { return {}; }
   }
@@ -158,9 +158,9 @@
     var group = el("div", "wz-sim__exchange");
     group.dataset.status = item.status;
     group.appendChild(followerRow(item));
-    var first = passive.hasOwnProperty(item.dedup_key) ? passive[item.dedup_key] : (item.late ? null : item.reply);
+    var first = passive.hasOwnProperty(item.dedup_key) ? passive[item.dedup_key] : item.reply;
     if (first) group.appendChild(accountRow(replyNode(first)));
-    if (item.late && item.reply) group.appendChild(accountRow(replyNode(item.reply), "客服消息"));
+    if (item.late && item.late_reply) group.appendChild(accountRow(replyNode(item.late_reply), "客服消息"));
     if (item.pending) {
       var typing = el("div", "wz-sim__bubble wz-sim__typing");
       typing.appendChild(el("span", "wz-sim__dots", "···"));
