@@ -1,0 +1,58 @@
+"""Fixtures: the fake WeChat API over real HTTP on 127.0.0.1, and a client pointed at it."""
+
+import httpx
+import pytest
+
+from weizhi.wechat.account import Account
+from weizhi.wechat.outbound.client import WeChatClient
+from weizhi.wechat.outbound.fake import FakeWeChat, serve
+from weizhi.wechat.outbound.tokens import TokenStore
+from weizhi.wechat.protocol import Mode
+
+APP_ID = "wxtestaccount0001"
+SECRET = "test-app-secret-不要外传"
+
+
+@pytest.fixture
+def fake_wechat():
+    fake = FakeWeChat(APP_ID, SECRET)
+    server, url = serve(fake)
+    fake.url = url
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+def make_account(api_base: str) -> Account:
+    return Account(
+        app_id=APP_ID,
+        app_secret=SECRET,
+        token="callbacktoken",
+        aes_key="",
+        previous_aes_key="",
+        mode=Mode.PLAIN,
+        api_base=api_base,
+        simulated=False,
+    )
+
+
+class Sleeps(list):
+    """Records the client's backoff pauses instead of waiting them out."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def make_client(fake: FakeWeChat, tokens: TokenStore | None = None, **kw) -> WeChatClient:
+    return WeChatClient(
+        make_account(fake.url),
+        http=httpx.Client(),
+        tokens=tokens or TokenStore(),
+        sleep=Sleeps(),
+        **kw,
+    )
+
+
+@pytest.fixture
+def wechat(db, fake_wechat) -> WeChatClient:
+    return make_client(fake_wechat)

@@ -1,0 +1,221 @@
+"""Menu, customer-service messages, media and JS-SDK calls against the fake over HTTP."""
+
+import io
+import subprocess
+import sys
+
+import httpx
+import pytest
+from django.test import override_settings
+from PIL import Image as PILImage
+
+from tests.fake_wechat_server import APP_ID, SECRET
+from weizhi.wechat.account import SIMULATED_APP_ID, current_account, forget_account
+from weizhi.wechat.outbound import api
+from weizhi.wechat.outbound.errors import WeChatAPIError
+from weizhi.wechat.outbound.jssdk import js_sdk_config, jsapi_signature
+from weizhi.wechat.outbound.models import Credential
+
+pytest_plugins = ["tests.fake_wechat_server"]
+
+
+def png(size: tuple[int, int] = (8, 8)) -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+MENU = [
+    {"type": "click", "name": "今日要闻", "key": "NEWS"},
+    {"type": "view", "name": "学习", "url": "https://example.org/learn"},
+    {
+        "name": "服务",
+        "sub_button": [
+            {"type": "click", "name": "一分钟答题", "key": "QUIZ"},
+            {
+                "type": "miniprogram",
+                "name": "小程序",
+                "url": "https://example.org",
+                "appid": "wx286b93c14bbf93aa",
+                "pagepath": "pages/index",
+            },
+        ],
+    },
+]
+
+
+def test_a_menu_is_created_and_read_back(wechat):
+    api.create_menu(MENU, client=wechat)
+    buttons = api.get_menu(client=wechat)
+    assert [b["name"] for b in buttons] == ["今日要闻", "学习", "服务"]
+    assert buttons[2]["sub_button"][0]["key"] == "QUIZ"
+    api.delete_menu(client=wechat)
+    assert api.get_menu(client=wechat) == []
+
+
+def _sub(n: int) -> list[dict]:
+    return [{"type": "click", "name": f"子{i}", "key": f"K{i}"} for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("buttons", "errcode"),
+    [
+        ([{"type": "click", "name": f"按钮{i}", "key": "K"} for i in range(4)], 40016),
+        ([], 40016),
+        ([{"type": "click", "name": "超过十六字节的名", "key": "K"}], 40018),
+        ([{"type": "click", "name": "答题", "key": "K" * 129}], 40019),
+        ([{"type": "jump", "name": "答题", "key": "K"}], 40017),
+        ([{"type": "view", "name": "学习"}], 40020),
+        ([{"name": "服务", "sub_button": _sub(6)}], 40023),
+        (
+            [{"name": "服务", "sub_button": [{"type": "click", "name": "长" * 21, "key": "K"}]}],
+            40025,
+        ),
+        ([{"name": "服务", "sub_button": [{"type": "view", "name": "链接"}]}], 40027),
+        ([{"type": "miniprogram", "name": "小程序", "url": "https://e.org"}], 40035),
+    ],
+)
+def test_menus_outside_wechats_limits_are_refused_with_its_codes(wechat, buttons, errcode):
+    with pytest.raises(WeChatAPIError) as caught:
+        api.create_menu(buttons, client=wechat)
+    assert caught.value.errcode == errcode
+
+
+def test_text_and_news_customer_service_messages_reach_the_follower(wechat, fake_wechat):
+    fake_wechat.state.add_user("o-member")
+    api.send_custom_message("o-member", api.text_message("您好，欢迎关注"), client=wechat)
+    card = api.news_message("标题", "摘要", "https://example.org/a", "https://example.org/p.png")
+    api.send_custom_message("o-member", card, client=wechat)
+    sent = fake_wechat.state.custom_messages
+    assert sent[0]["text"]["content"] == "您好，欢迎关注"
+    assert sent[1]["news"]["articles"][0]["url"] == "https://example.org/a"
+
+
+def test_a_message_to_a_stranger_is_refused(wechat):
+    with pytest.raises(WeChatAPIError) as caught:
+        api.send_custom_message("o-nobody", api.text_message("hi"), client=wechat)
+    assert caught.value.errcode == 40003
+    assert "OpenID" in caught.value.operator_message
+
+
+def test_images_upload_for_articles_and_as_permanent_material(wechat, fake_wechat):
+    url = api.upload_image("photo.png", png(), client=wechat)
+    assert url.startswith("http://mmbiz.qpic.cn/")
+    assert fake_wechat.state.uploaded_images[url] == png()
+    media_id = api.add_material("image", "cover.png", png(), client=wechat)
+    assert fake_wechat.state.material[media_id]["type"] == "image"
+
+
+def test_an_article_image_must_be_jpeg_or_png(wechat):
+    with pytest.raises(WeChatAPIError) as caught:
+        api.upload_image("anim.gif", b"GIF89a...", client=wechat)
+    assert caught.value.errcode == 40005
+
+
+def test_the_js_sdk_signature_matches_wechats_published_example():
+    ticket = (
+        "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
+    )
+    signature = jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com")
+    assert signature == "f4d90daf4b3bca3078ab155816175ba34c443a7b"
+    # the #fragment is not part of the signed URL
+    assert signature == jsapi_signature(
+        ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com#share"
+    )
+
+
+def test_the_jsapi_ticket_is_fetched_once_and_signs_the_config(wechat, fake_wechat):
+    first = js_sdk_config(
+        "https://h5.example.org/a?x=1", ["updateAppMessageShareData"], client=wechat
+    )
+    second = js_sdk_config("https://h5.example.org/b", ["startRecord"], client=wechat)
+    assert fake_wechat.count("/cgi-bin/ticket/getticket") == 1
+    ticket = Credential.objects.get(kind="jsapi_ticket").value
+    assert first["appId"] == APP_ID
+    assert first["signature"] == jsapi_signature(
+        ticket, first["nonceStr"], first["timestamp"], "https://h5.example.org/a?x=1"
+    )
+    assert second["jsApiList"] == ["startRecord"]
+
+
+def test_the_fake_runs_as_its_own_process():
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "weizhi.wechat.outbound.fake",
+            "--port",
+            "0",
+            "--app-id",
+            "wxp",
+            "--secret",
+            "s",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = child.stdout.readline()
+        url = line.split()[4]
+        answer = httpx.post(
+            url + "/cgi-bin/stable_token",
+            json={"grant_type": "client_credential", "appid": "wxp", "secret": "s"},
+        ).json()
+        assert answer["expires_in"] == 7200
+        wrong = httpx.post(
+            url + "/cgi-bin/stable_token",
+            json={"grant_type": "client_credential", "appid": "wxp", "secret": "x"},
+        ).json()
+        assert wrong["errcode"] == 40125
+    finally:
+        child.terminate()
+        child.wait(10)
+
+
+@pytest.fixture
+def in_process_client(db):
+    """The real client, through Django's URL routing, to the fake mounted in-process."""
+    from weizhi.wechat.outbound.client import WeChatClient
+    from weizhi.wechat.outbound.tokens import TokenStore
+    from weizhi.wsgi import application
+
+    forget_account()
+    account = current_account()
+    http = httpx.Client(transport=httpx.WSGITransport(app=application))
+    yield WeChatClient(account, http=http, tokens=TokenStore())
+    forget_account()
+
+
+def test_the_simulated_account_talks_to_the_fake_mounted_in_process(in_process_client):
+    assert in_process_client.account.simulated
+    assert in_process_client.account.app_id == SIMULATED_APP_ID
+    api.create_menu(MENU, client=in_process_client)
+    assert len(api.get_menu(client=in_process_client)) == 3
+
+
+def test_the_mounted_fake_checks_the_simulated_secret(in_process_client):
+    from dataclasses import replace
+
+    in_process_client.account = replace(in_process_client.account, app_secret="guessed")
+    with pytest.raises(WeChatAPIError) as caught:
+        api.get_menu(client=in_process_client)
+    assert caught.value.errcode == 40125
+
+
+def test_the_fake_is_not_reachable_with_a_real_account(client, db):
+    forget_account()
+    try:
+        with override_settings(WECHAT_APP_ID="wxreal000000001", WECHAT_APP_SECRET=SECRET):
+            forget_account()
+            response = client.post(
+                "/wechat/fake-api/cgi-bin/stable_token",
+                data={"grant_type": "client_credential", "appid": "wxreal000000001"},
+                content_type="application/json",
+            )
+            assert response.status_code == 404
+        forget_account()
+        response = client.get("/wechat/fake-api/cgi-bin/menu/get")
+        assert response.status_code == 200  # simulated again: the fake answers (41001)
+        assert response.json()["errcode"] == 41001
+    finally:
+        forget_account()

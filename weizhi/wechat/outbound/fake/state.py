@@ -1,0 +1,64 @@
+"""What the fake WeChat remembers between calls (in one process's memory)."""
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+STAR_TAG = 2  # WeChat's built-in 星标组 exists on every account
+
+
+@dataclass
+class FakeUser:
+    openid: str
+    subscribe_time: int = field(default_factory=lambda: int(time.time()))
+    remark: str = ""
+    language: str = "zh_CN"
+    subscribe_scene: str = "ADD_SCENE_SEARCH"
+    unionid: str = ""
+    tag_ids: list[int] = field(default_factory=list)
+
+    def info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "subscribe": 1,
+            "openid": self.openid,
+            "language": self.language,
+            "subscribe_time": self.subscribe_time,
+            "remark": self.remark,
+            "groupid": 0,
+            "tagid_list": list(self.tag_ids),
+            "subscribe_scene": self.subscribe_scene,
+            "qr_scene": 0,
+            "qr_scene_str": "",
+        }
+        if self.unionid:
+            info["unionid"] = self.unionid
+        return info
+
+
+@dataclass
+class State:
+    menu: dict | None = None
+    # media_id -> {"type", "filename", "data", "url"}; permanent material and drafts share ids
+    material: dict[str, dict] = field(default_factory=dict)
+    uploaded_images: dict[str, bytes] = field(default_factory=dict)  # url -> bytes
+    drafts: dict[str, list[dict]] = field(default_factory=dict)
+    publishes: dict[str, dict] = field(default_factory=dict)
+    mass_sends: list[dict] = field(default_factory=list)
+    mass_by_client_id: dict[str, dict] = field(default_factory=dict)
+    previews: list[dict] = field(default_factory=list)
+    custom_messages: list[dict] = field(default_factory=list)
+    users: dict[str, FakeUser] = field(default_factory=dict)
+    tags: dict[int, str] = field(default_factory=lambda: {STAR_TAG: "星标组"})
+    ids: Any = field(default_factory=lambda: itertools.count(100000001))
+
+    def next_id(self) -> int:
+        return next(self.ids)
+
+    def add_user(self, openid: str, **fields: Any) -> FakeUser:
+        user = FakeUser(openid=openid, **fields)
+        self.users[openid] = user
+        return user
+
+    def tag_count(self, tag_id: int) -> int:
+        return sum(1 for user in self.users.values() if tag_id in user.tag_ids)

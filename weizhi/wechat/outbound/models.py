@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.db import models
+
+
+class Credential(models.Model):
+    """The access token or jsapi_ticket every process shares, one row per account and kind.
+
+    lease_until marks a refresh in progress, so that only one process asks WeChat while the
+    others wait for its answer, without holding a database lock across the HTTP call.
+    """
+
+    class Kind(models.TextChoices):
+        ACCESS_TOKEN = "access_token", "接口调用凭证"
+        JSAPI_TICKET = "jsapi_ticket", "JS-SDK 票据"
+
+    app_id = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(max_length=600, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=32, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口凭证"
+        verbose_name_plural = "接口凭证"
+        constraints = [
+            models.UniqueConstraint(fields=["app_id", "kind"], name="credential_per_app_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} {self.kind}"
+
+
+class UploadedMedia(models.Model):
+    """What WeChat returned for a file we uploaded, so a re-publish reuses it."""
+
+    class Kind(models.TextChoices):
+        ARTICLE_IMAGE = "article_image", "正文图片"
+        COVER = "cover", "封面（永久素材）"
+
+    app_id = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sha1 = models.CharField(max_length=40)
+    url = models.URLField(max_length=500, blank=True)
+    media_id = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已上传素材"
+        verbose_name_plural = "已上传素材"
+        constraints = [
+            models.UniqueConstraint(fields=["app_id", "kind", "sha1"], name="media_per_content")
+        ]
+
+
+class WeChatSend(models.Model):
+    """One request to put a page on the Official Account, and what came of it."""
+
+    class Mode(models.TextChoices):
+        PUBLISH = "publish", "发布（不推送通知）"
+        PREVIEW = "preview", "预览（发给指定粉丝）"
+        MASS = "mass", "群发（按标签推送）"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "处理中"
+        SUBMITTED = "submitted", "已提交，等待微信结果"
+        SUCCEEDED = "succeeded", "成功"
+        FAILED = "failed", "失败"
+
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="稿件",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    page_title = models.CharField("标题", max_length=255)
+    mode = models.CharField("方式", max_length=10, choices=Mode.choices)
+    tag_id = models.IntegerField("标签ID", null=True, blank=True)
+    tag_name = models.CharField("标签", max_length=30, blank=True)
+    preview_openids = models.JSONField("预览粉丝", default=list, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    errcode = models.IntegerField("错误码", null=True, blank=True)
+    message = models.CharField("结果说明", max_length=500, blank=True)
+    draft_media_id = models.CharField(max_length=128, blank=True)
+    publish_id = models.CharField(max_length=64, blank=True, db_index=True)
+    msg_id = models.CharField(max_length=64, blank=True, db_index=True)
+    msg_data_id = models.CharField(max_length=64, blank=True)
+    article_url = models.URLField("文章链接", max_length=500, blank=True)
+    sent_count = models.IntegerField("送达人数", null=True, blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公众号发送记录"
+        verbose_name_plural = "公众号发送记录"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} {self.page_title}"
+
+    @property
+    def clientmsgid(self) -> str:
+        """Fixed per send, so a retried mass send is recognised by WeChat and not repeated."""
+        return f"weizhi-send-{self.pk}"
