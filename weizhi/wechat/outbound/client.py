@@ -137,7 +137,7 @@ class WeChatClient:
                 continue
             self._log(method, path, errcode, attempt, started, "")
             if errcode:
-                raise WeChatAPIError(errcode, str(body.get("errmsg", "")), path)
+                raise WeChatAPIError(errcode, str(body.get("errmsg", "")), path, body)
             return body
 
     def _send(

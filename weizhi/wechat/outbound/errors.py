@@ -35,10 +35,13 @@ _MESSAGES: dict[int, str] = {
 class WeChatAPIError(Exception):
     """WeChat answered with a non-zero errcode, or did not answer at all."""
 
-    def __init__(self, errcode: int, errmsg: str = "", path: str = "") -> None:
+    def __init__(
+        self, errcode: int, errmsg: str = "", path: str = "", body: dict | None = None
+    ) -> None:
         self.errcode = errcode
         self.errmsg = errmsg
         self.path = path
+        self.body = body or {}  # the whole answer: 45065 carries the earlier msg_id
         super().__init__(f"{path} errcode={errcode} errmsg={errmsg}")
 
     @property

@@ -172,6 +172,7 @@ def freepublish_submit(fake: FakeWeChat, request: Request) -> dict:
     if articles is None:
         raise Refusal(40007, "invalid media_id")
     publish_id = str(fake.state.next_id())
+    fake.state.published_articles[publish_id] = articles
     article_id = secrets.token_urlsafe(24)
     fake.state.publishes[publish_id] = {
         "publish_id": publish_id,
@@ -233,6 +234,7 @@ def mass_sendall(fake: FakeWeChat, request: Request) -> dict:
         raise Refusal(45065, "clientmsgid exist", msg_id=earlier["msg_id"])
     recipients = _mass_recipients(fake, body.get("filter") or {})
     content = _mass_content(fake, body)
+    fake.state.drafts.pop(content.get("media_id", ""), None)  # a sent draft leaves the box
     send = {"msg_id": fake.state.next_id(), "msg_data_id": fake.state.next_id()}
     send.update(content, recipients=recipients, clientmsgid=client_id)
     fake.state.mass_sends.append(send)

@@ -44,6 +44,7 @@ class State:
     uploaded_images: dict[str, bytes] = field(default_factory=dict)  # url -> bytes
     drafts: dict[str, list[dict]] = field(default_factory=dict)
     publishes: dict[str, dict] = field(default_factory=dict)
+    published_articles: dict[str, list[dict]] = field(default_factory=dict)
     mass_sends: list[dict] = field(default_factory=list)
     mass_by_client_id: dict[str, dict] = field(default_factory=dict)
     previews: list[dict] = field(default_factory=list)

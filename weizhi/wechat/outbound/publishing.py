@@ -1,0 +1,248 @@
+"""Putting an approved story on the Official Account: draft, then publish or mass-send.
+
+publish_to_wechat() records the request and queues run_send(); the work (uploads, draft/add,
+freepublish/submit or preview + sendall) runs on a task worker, never in a web request.
+WeChat reports the end of a publish or mass send to the callback, whose router calls
+on_publish_job_finished() / on_mass_send_finished().
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+from wagtail.models import Page
+
+from weizhi.content.models import InfographicPage, RepostPage, StoryPage, VideoPage
+from weizhi.wechat.protocol import MassSendJobFinishEvent, PublishJobFinishEvent
+
+from . import api
+from .client import WeChatClient, default_client
+from .errors import WeChatAPIError
+from .html import ArticleRenderer
+from .models import UploadedMedia, WeChatSend
+
+log = logging.getLogger(__name__)
+
+COVER_SPEC = "fill-900x383|format-jpeg|jpegquality-85"  # WeChat crops covers to 2.35:1
+PUBLISH_STATUS = {
+    1: "仍在发布中",
+    2: "原创声明失败",
+    3: "发布失败（常规失败）",
+    4: "平台审核不通过",
+    5: "发布成功后文章已被删除",
+    6: "发布成功后文章已被系统封禁",
+}
+Mode = WeChatSend.Mode
+Status = WeChatSend.Status
+
+
+def publish_to_wechat(
+    page: Page,
+    mode: str = Mode.PUBLISH,
+    *,
+    user=None,
+    tag_id: int | None = None,
+    tag_name: str = "",
+    preview_openids: Iterable[str] = (),
+) -> WeChatSend:
+    """Record a send of a live story and queue it; the task does the WeChat calls."""
+    page = page.specific
+    openids = [o.strip() for o in preview_openids if o.strip()]
+    if not page.live or not isinstance(page, StoryPage):
+        raise ValueError("只有已发布的稿件才能发到公众号。")
+    if mode == Mode.MASS and tag_id is None:
+        raise ValueError("群发需要选择粉丝标签。")
+    if mode == Mode.PREVIEW and not openids:
+        raise ValueError("预览需要至少一个粉丝 OpenID。")
+    with transaction.atomic():
+        send = WeChatSend.objects.create(
+            page=page,
+            page_title=page.title,
+            mode=Mode(mode),
+            tag_id=tag_id,
+            tag_name=tag_name,
+            preview_openids=openids,
+            requested_by=user if user and user.is_authenticated else None,
+        )
+        transaction.on_commit(lambda: run_send.enqueue(send.pk))
+    return send
+
+
+@task()
+def run_send(send_id: int) -> str:
+    send = WeChatSend.objects.select_related("page").get(pk=send_id)
+    if send.status in (Status.SUBMITTED, Status.SUCCEEDED):
+        return send.status  # done already: a retried task never sends twice
+    send.status = Status.RUNNING
+    send.save(update_fields=["status"])
+    try:
+        perform(send, default_client())
+    except WeChatAPIError as exc:
+        _finish(send, Status.FAILED, exc.operator_message, exc.errcode)
+    except Exception as exc:
+        log.exception("wechat send %s failed", send.pk)
+        _finish(send, Status.FAILED, f"发送失败：{exc}"[:500])
+    return send.status
+
+
+def perform(send: WeChatSend, client: WeChatClient) -> None:
+    if send.page is None:
+        raise ValueError("稿件已被删除。")
+    if not send.draft_media_id:
+        article = build_article(send.page.specific, client)
+        body = client.post("/cgi-bin/draft/add", {"articles": [article]})
+        send.draft_media_id = str(body["media_id"])
+        send.save(update_fields=["draft_media_id"])
+    if send.mode == Mode.PUBLISH:
+        body = client.post("/cgi-bin/freepublish/submit", {"media_id": send.draft_media_id})
+        send.publish_id = str(body["publish_id"])
+        send.status = Status.SUBMITTED
+        send.message = "已提交发布，等待微信的发布结果。"
+        send.save(update_fields=["publish_id", "status", "message"])
+        return
+    for openid in send.preview_openids:
+        preview = {"touser": openid, "mpnews": {"media_id": send.draft_media_id}}
+        client.post("/cgi-bin/message/mass/preview", {**preview, "msgtype": "mpnews"})
+    if send.mode == Mode.PREVIEW:
+        _finish(send, Status.SUCCEEDED, f"已发送预览给 {len(send.preview_openids)} 位粉丝。")
+        return
+    _mass_send(send, client)
+
+
+def _mass_send(send: WeChatSend, client: WeChatClient) -> None:
+    request = {
+        "filter": {"is_to_all": False, "tag_id": send.tag_id},
+        "mpnews": {"media_id": send.draft_media_id},
+        "msgtype": "mpnews",
+        "send_ignore_reprint": 0,
+        "clientmsgid": send.clientmsgid,
+    }
+    try:
+        # Safe to retry: WeChat refuses a second send with the same clientmsgid (45065).
+        body = client.call("POST", "/cgi-bin/message/mass/sendall", json=request, idempotent=True)
+    except WeChatAPIError as exc:
+        if exc.errcode != 45065:
+            raise
+        body = exc.body  # sent by an earlier attempt whose answer we lost
+    send.msg_id = str(body.get("msg_id", ""))
+    send.msg_data_id = str(body.get("msg_data_id", ""))
+    send.status = Status.SUBMITTED
+    send.message = "群发已提交，等待微信的发送结果。"
+    send.save(update_fields=["msg_id", "msg_data_id", "status", "message"])
+
+
+def build_article(page: StoryPage, client: WeChatClient) -> dict:
+    """The draft/add article for a page, with its images uploaded to WeChat."""
+    renderer = ArticleRenderer(lambda name, data: _uploaded_image(client, name, data))
+    content = _source_line(page, renderer) + _content(page, renderer)
+    return {
+        "title": page.title[:32],
+        "author": page.author[:16],
+        "digest": page.summary[:120],
+        "content": content,
+        "content_source_url": page.source_url if isinstance(page, RepostPage) else "",
+        "thumb_media_id": _cover_media_id(page, client),
+        "need_open_comment": 0,
+        "only_fans_can_comment": 0,
+    }
+
+
+def _content(page: StoryPage, renderer: ArticleRenderer) -> str:
+    if isinstance(page, InfographicPage):
+        images = "".join(renderer.block("image", child.value) for child in page.images)
+        text = renderer.rich_text(page.text_version)
+        return images + '<h3 style="font-size:17px;font-weight:bold;">文字版</h3>' + text
+    if isinstance(page, VideoPage):
+        poster = renderer.image(page.poster) if page.poster else ""
+        return poster + renderer.note("【视频】请点击“阅读原文”观看") + renderer.body(page.body)
+    return renderer.body(page.body)
+
+
+def _source_line(page: StoryPage, renderer: ArticleRenderer) -> str:
+    if not isinstance(page, RepostPage):
+        return ""
+    return renderer.note(f"来源：{page.source_name}　{page.source_date:%Y-%m-%d}")
+
+
+def _cover_image(page: StoryPage):
+    if page.cover:
+        return page.cover
+    if isinstance(page, VideoPage) and page.poster:
+        return page.poster
+    stream = page.images if isinstance(page, InfographicPage) else page.body
+    for child in stream:
+        if child.block_type == "image":
+            return child.value["image"]
+    return None
+
+
+def _cover_media_id(page: StoryPage, client: WeChatClient) -> str:
+    image = _cover_image(page)
+    if image is None:
+        raise ValueError("请先为稿件设置封面图（公众号图文必须有封面）。")
+    rendition = image.get_rendition(COVER_SPEC)
+    with rendition.file.open("rb") as handle:
+        data = handle.read()
+    return _remember(client, UploadedMedia.Kind.COVER, data, "cover.jpg")
+
+
+def _uploaded_image(client: WeChatClient, filename: str, data: bytes) -> str:
+    return _remember(client, UploadedMedia.Kind.ARTICLE_IMAGE, data, filename)
+
+
+def _remember(client: WeChatClient, kind: str, data: bytes, filename: str) -> str:
+    """Upload once per content; a re-publish reuses what WeChat gave us the first time."""
+    digest = hashlib.sha1(data).hexdigest()  # noqa: S324 - a content key, not security
+    app_id = client.account.app_id
+    known = UploadedMedia.objects.filter(app_id=app_id, kind=kind, sha1=digest).first()
+    if known:
+        return known.url if kind == UploadedMedia.Kind.ARTICLE_IMAGE else known.media_id
+    if kind == UploadedMedia.Kind.ARTICLE_IMAGE:
+        url = api.upload_image(filename, data, client=client)
+        UploadedMedia.objects.get_or_create(app_id=app_id, kind=kind, sha1=digest, url=url)
+        return url
+    media_id = api.add_material("image", filename, data, client=client)
+    UploadedMedia.objects.get_or_create(app_id=app_id, kind=kind, sha1=digest, media_id=media_id)
+    return media_id
+
+
+def _finish(send: WeChatSend, status: str, message: str, errcode: int | None = None) -> None:
+    send.status = status
+    send.message = message[:500]
+    send.errcode = errcode
+    send.finished_at = timezone.now()
+    send.save(update_fields=["status", "message", "errcode", "finished_at"])
+    log.info("wechat send %s mode=%s status=%s errcode=%s", send.pk, send.mode, status, errcode)
+
+
+def on_publish_job_finished(event: PublishJobFinishEvent) -> None:
+    """PUBLISHJOBFINISH from the callback: record the outcome of our freepublish/submit."""
+    send = WeChatSend.objects.filter(publish_id=str(event.publish_id)).first()
+    if send is None:
+        log.info("publish job %s finished but is not one of ours", event.publish_id)
+        return
+    if event.publish_status == 0:
+        urls = [article.url for article in event.articles]
+        send.article_url = urls[0] if urls else ""
+        send.save(update_fields=["article_url"])
+        _finish(send, Status.SUCCEEDED, "已发布到公众号。")
+        return
+    reason = PUBLISH_STATUS.get(event.publish_status, f"状态 {event.publish_status}")
+    _finish(send, Status.FAILED, f"微信发布未成功：{reason}。", event.publish_status)
+
+
+def on_mass_send_finished(event: MassSendJobFinishEvent) -> None:
+    """MASSSENDJOBFINISH from the callback: record how many followers the mass send reached."""
+    send = WeChatSend.objects.filter(msg_id=str(event.job_id or "")).first()
+    if send is None:
+        log.info("mass send %s finished but is not one of ours", event.job_id)
+        return
+    send.sent_count = event.sent_count
+    send.save(update_fields=["sent_count"])
+    if event.status == "send success":
+        _finish(send, Status.SUCCEEDED, f"群发完成，送达 {event.sent_count or 0} 人。")
+    else:
+        _finish(send, Status.FAILED, f"群发未成功（微信状态：{event.status}）。")
