@@ -2,11 +2,12 @@
 
 import httpx
 import pytest
+from django.test import override_settings
 
-from weizhi.wechat.account import Account
+from weizhi.wechat.account import Account, forget_account
 from weizhi.wechat.outbound.client import WeChatClient
 from weizhi.wechat.outbound.fake import FakeWeChat, serve
-from weizhi.wechat.outbound.tokens import TokenStore
+from weizhi.wechat.outbound.tokens import TokenStore, default_store
 from weizhi.wechat.protocol import Mode
 
 APP_ID = "wxtestaccount0001"
@@ -56,3 +57,16 @@ def make_client(fake: FakeWeChat, tokens: TokenStore | None = None, **kw) -> WeC
 @pytest.fixture
 def wechat(db, fake_wechat) -> WeChatClient:
     return make_client(fake_wechat)
+
+
+@pytest.fixture
+def account_on_fake(db, fake_wechat):
+    """The configured account is a real-looking one whose API base is the fake."""
+    with override_settings(
+        WECHAT_APP_ID=APP_ID, WECHAT_APP_SECRET=SECRET, WECHAT_API_BASE=fake_wechat.url
+    ):
+        forget_account()
+        default_store.forget()
+        yield fake_wechat
+    forget_account()
+    default_store.forget()

@@ -2,12 +2,9 @@
 the fake WeChat API over HTTP, with tasks run inline."""
 
 import pytest
-from django.test import override_settings
 
 from tests import factories
-from tests.fake_wechat_server import APP_ID, SECRET
 from weizhi.content.models import InfographicPage
-from weizhi.wechat.account import forget_account
 from weizhi.wechat.outbound.models import UploadedMedia, WeChatSend
 from weizhi.wechat.outbound.publishing import run_send
 from weizhi.wechat.outbound.services import (
@@ -15,25 +12,11 @@ from weizhi.wechat.outbound.services import (
     on_publish_job_finished,
     publish_to_wechat,
 )
-from weizhi.wechat.outbound.tokens import default_store
 from weizhi.wechat.protocol import MassSendJobFinishEvent, PublishedArticle, PublishJobFinishEvent
 
 pytest_plugins = ["tests.fake_wechat_server"]
 
 Status = WeChatSend.Status
-
-
-@pytest.fixture
-def account_on_fake(db, fake_wechat):
-    """The configured account is a real-looking one whose API base is the fake."""
-    with override_settings(
-        WECHAT_APP_ID=APP_ID, WECHAT_APP_SECRET=SECRET, WECHAT_API_BASE=fake_wechat.url
-    ):
-        forget_account()
-        default_store.forget()
-        yield fake_wechat
-    forget_account()
-    default_store.forget()
 
 
 def rich_article(home, **fields):
