@@ -1,11 +1,15 @@
 import pytest
-from django.core.cache import cache
 
-from tests import factories
-from tests.wechat_sender import account_on_fake, fake_wechat  # noqa: F401 (shared fixtures)
-from weizhi.analytics import counters
-from weizhi.wechat.account import forget_account
-from weizhi.wechat.rules import forget_rules
+# Helper modules shared by many test files: let pytest rewrite their asserts too.
+pytest.register_assert_rewrite("tests.fake_wechat_server", "tests.wechat_sender")
+
+from django.core.cache import cache  # noqa: E402
+
+from tests import factories  # noqa: E402
+from tests.wechat_sender import account_on_fake, fake_wechat  # noqa: E402, F401 (fixtures)
+from weizhi.analytics import counters  # noqa: E402
+from weizhi.wechat.account import forget_account  # noqa: E402
+from weizhi.wechat.rules import forget_rules  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
