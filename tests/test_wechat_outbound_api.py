@@ -6,6 +6,8 @@ import sys
 
 import httpx
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from PIL import Image as PILImage
 
@@ -182,8 +184,15 @@ def in_process_client(db):
     forget_account()
     account = current_account()
     http = httpx.Client(transport=httpx.WSGITransport(app=application))
-    yield WeChatClient(account, http=http, tokens=TokenStore())
-    forget_account()
+    # As Django's test client does: keep the test transaction's connection across requests.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WeChatClient(account, http=http, tokens=TokenStore())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        forget_account()
 
 
 def test_the_simulated_account_talks_to_the_fake_mounted_in_process(in_process_client):
