@@ -347,6 +347,28 @@ def tags_batch_untag(fake: FakeWeChat, request: Request) -> dict:
     return OK
 
 
+def oauth_access_token(fake: FakeWeChat, request: Request) -> dict:
+    query = request.query
+    if query.get("appid") != fake.app_id:
+        raise Refusal(40013, "invalid appid")
+    if query.get("secret") != fake.secret:
+        raise Refusal(40125, "invalid appsecret")
+    code = query.get("code", "")
+    if code in fake.state.used_codes:
+        raise Refusal(40163, "code been used")
+    openid = fake.state.oauth_codes.pop(code, None)
+    if openid is None:
+        raise Refusal(40029, "invalid code")
+    fake.state.used_codes.add(code)
+    return {
+        "access_token": secrets.token_urlsafe(32),
+        "expires_in": 7200,
+        "refresh_token": secrets.token_urlsafe(32),
+        "openid": openid,
+        "scope": "snsapi_base",
+    }
+
+
 ROUTES: dict[str, tuple[str, Handler]] = {
     "/cgi-bin/stable_token": ("POST", stable_token),
     "/cgi-bin/ticket/getticket": ("GET", get_ticket),
@@ -368,5 +390,6 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/cgi-bin/tags/create": ("POST", tags_create),
     "/cgi-bin/tags/members/batchtagging": ("POST", tags_batch_tag),
     "/cgi-bin/tags/members/batchuntagging": ("POST", tags_batch_untag),
+    "/sns/oauth2/access_token": ("GET", oauth_access_token),
 }
-UNAUTHENTICATED = {"/cgi-bin/stable_token"}
+UNAUTHENTICATED = {"/cgi-bin/stable_token", "/sns/oauth2/access_token"}

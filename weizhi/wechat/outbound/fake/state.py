@@ -51,6 +51,8 @@ class State:
     custom_messages: list[dict] = field(default_factory=list)
     users: dict[str, FakeUser] = field(default_factory=dict)
     tags: dict[int, str] = field(default_factory=lambda: {STAR_TAG: "星标组"})
+    oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> openid
+    used_codes: set[str] = field(default_factory=set)
     ids: Any = field(default_factory=lambda: itertools.count(100000001))
 
     def next_id(self) -> int:
@@ -60,6 +62,12 @@ class State:
         user = FakeUser(openid=openid, **fields)
         self.users[openid] = user
         return user
+
+    def oauth_code(self, openid: str) -> str:
+        """What WeChat would append to the redirect after the follower opened the link."""
+        code = f"code{self.next_id()}"
+        self.oauth_codes[code] = openid
+        return code
 
     def tag_count(self, tag_id: int) -> int:
         return sum(1 for user in self.users.values() if tag_id in user.tag_ids)
