@@ -228,3 +228,45 @@ def test_the_fake_is_not_reachable_with_a_real_account(client, db):
         assert response.json()["errcode"] == 41001
     finally:
         forget_account()
+
+
+def test_two_processes_of_the_in_process_fake_share_tokens_and_drafts():
+    """Embedded mode runs two web processes, each with its own fake: a draft made in one
+    must publish in the other, once, and forged ids must still be refused."""
+    from weizhi.wechat.outbound.fake import FakeWeChat, Request
+
+    one, two = FakeWeChat("wxdemo", "s3cret"), FakeWeChat("wxdemo", "s3cret")
+
+    def call(fake, path, body=None, **query):
+        method = "POST" if body is not None else "GET"
+        return fake.handle(Request(method, path, {**query}, json=body))
+
+    token = call(
+        one,
+        "/cgi-bin/stable_token",
+        {"grant_type": "client_credential", "appid": "wxdemo", "secret": "s3cret"},
+    )["access_token"]
+    thumb = one.handle(
+        Request(
+            "POST",
+            "/cgi-bin/material/add_material",
+            {"access_token": token, "type": "image"},
+            files={"media": ("c.png", png(), "image/png")},
+        )
+    )["media_id"]
+    article = {"title": "标题", "content": "<p>正文</p>", "thumb_media_id": thumb}
+    draft = call(two, "/cgi-bin/draft/add", {"articles": [article]}, access_token=token)
+    published = call(
+        one, "/cgi-bin/freepublish/submit", {"media_id": draft["media_id"]}, access_token=token
+    )
+    assert published["errcode"] == 0
+    again = call(
+        one, "/cgi-bin/freepublish/submit", {"media_id": draft["media_id"]}, access_token=token
+    )
+    assert again["errcode"] == 40007
+    forged = call(
+        one, "/cgi-bin/freepublish/submit", {"media_id": "draft-0000-0000"}, access_token=token
+    )
+    assert forged["errcode"] == 40007
+    other_secret = FakeWeChat("wxdemo", "another")
+    assert other_secret.check_token(token) == 40001

@@ -148,6 +148,15 @@ class FakeWeChat:
             return 42001
         return 0
 
+    def new_id(self, kind: str) -> str:
+        """A media or draft id any process of this account's fake recognises (signed)."""
+        raw = f"{kind}-{secrets.token_hex(8)}"
+        return f"{raw}-{self._mac(raw)[:16]}"
+
+    def signed_id(self, value: str, kind: str) -> bool:
+        raw, _, sig = value.rpartition("-")
+        return raw.startswith(f"{kind}-") and hmac.compare_digest(sig, self._mac(raw)[:16])
+
     def _sign(self, times: str) -> str:
         raw = f"{self.app_id}:{times}:{secrets.token_hex(4)}"
         payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

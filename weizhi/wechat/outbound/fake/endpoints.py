@@ -118,7 +118,7 @@ def add_material(fake: FakeWeChat, request: Request) -> dict:
         raise Refusal(40005, "invalid file type")
     if len(data) > MATERIAL_MAX.get(kind, 10 * 1024 * 1024):
         raise Refusal(40009 if kind == "image" else 40006, "invalid media size")
-    media_id = secrets.token_urlsafe(32)
+    media_id = fake.new_id(kind)
     answer = {"media_id": media_id}
     if kind == "image":
         answer["url"] = f"http://mmbiz.qpic.cn/mmbiz_jpg/{media_id[:16]}/0"
@@ -143,8 +143,8 @@ def _check_article(fake: FakeWeChat, article: Any) -> None:
         raise Refusal(45002, "content size out of limit")
     if len(str(article.get("content_source_url") or "").encode()) > 1024:
         raise Refusal(45005, "url size out of limit")
-    thumb = fake.state.material.get(str(article.get("thumb_media_id") or ""))
-    if thumb is None or thumb["type"] not in ("image", "thumb"):
+    thumb_id = str(article.get("thumb_media_id") or "")
+    if not (fake.signed_id(thumb_id, "image") or fake.signed_id(thumb_id, "thumb")):
         raise Refusal(40007, "invalid media_id")
 
 
@@ -154,7 +154,7 @@ def draft_add(fake: FakeWeChat, request: Request) -> dict:
         raise Refusal(45008, "article size out of limit")
     for article in articles:
         _check_article(fake, article)
-    media_id = secrets.token_urlsafe(32)
+    media_id = fake.new_id("draft")
     fake.state.drafts[media_id] = articles
     return {"media_id": media_id}
 
@@ -166,11 +166,22 @@ def draft_get(fake: FakeWeChat, request: Request) -> dict:
     return {"news_item": articles}
 
 
+def _take_draft(fake: FakeWeChat, media_id: str) -> list[dict]:
+    """Remove a draft for publishing or sending. In the in-process demo another web process
+    may hold it: its signed id is then enough, and its articles are unknown here."""
+    if media_id in fake.state.sent_drafts or not fake.signed_id(media_id, "draft"):
+        raise Refusal(40007, "invalid media_id")
+    fake.state.sent_drafts.add(media_id)
+    return fake.state.drafts.pop(media_id, None) or [{"title": "（另一进程中的草稿）"}]
+
+
+def _live_draft(fake: FakeWeChat, media_id: str) -> bool:
+    return fake.signed_id(media_id, "draft") and media_id not in fake.state.sent_drafts
+
+
 def freepublish_submit(fake: FakeWeChat, request: Request) -> dict:
     media_id = str(request.body().get("media_id"))
-    articles = fake.state.drafts.pop(media_id, None)
-    if articles is None:
-        raise Refusal(40007, "invalid media_id")
+    articles = _take_draft(fake, media_id)
     publish_id = str(fake.state.next_id())
     fake.state.published_articles[publish_id] = articles
     article_id = secrets.token_urlsafe(24)
@@ -204,7 +215,7 @@ def _mass_content(fake: FakeWeChat, body: dict) -> dict:
     msgtype = body.get("msgtype")
     if msgtype == "mpnews":
         media_id = str((body.get("mpnews") or {}).get("media_id"))
-        if media_id not in fake.state.drafts:
+        if not _live_draft(fake, media_id):
             raise Refusal(40007, "invalid media_id")
         return {"msgtype": msgtype, "media_id": media_id}
     if msgtype == "text":
@@ -234,7 +245,8 @@ def mass_sendall(fake: FakeWeChat, request: Request) -> dict:
         raise Refusal(45065, "clientmsgid exist", msg_id=earlier["msg_id"])
     recipients = _mass_recipients(fake, body.get("filter") or {})
     content = _mass_content(fake, body)
-    fake.state.drafts.pop(content.get("media_id", ""), None)  # a sent draft leaves the box
+    if "media_id" in content:
+        _take_draft(fake, content["media_id"])  # a sent draft leaves the box
     send = {"msg_id": fake.state.next_id(), "msg_data_id": fake.state.next_id()}
     send.update(content, recipients=recipients, clientmsgid=client_id)
     fake.state.mass_sends.append(send)

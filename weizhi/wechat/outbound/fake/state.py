@@ -43,6 +43,7 @@ class State:
     material: dict[str, dict] = field(default_factory=dict)
     uploaded_images: dict[str, bytes] = field(default_factory=dict)  # url -> bytes
     drafts: dict[str, list[dict]] = field(default_factory=dict)
+    sent_drafts: set[str] = field(default_factory=set)
     publishes: dict[str, dict] = field(default_factory=dict)
     published_articles: dict[str, list[dict]] = field(default_factory=dict)
     mass_sends: list[dict] = field(default_factory=list)
