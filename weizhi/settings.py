@@ -135,6 +135,9 @@ else:
                 ),
             },
             "TEST": {"NAME": VAR_DIR / "test.sqlite3"} if envbool("TEST_SQLITE_FILE") else {},
+            # Opening a SQLite connection runs six PRAGMAs, and closing the last one forces a
+            # WAL checkpoint: keep each thread's connection for the life of the process.
+            "CONN_MAX_AGE": None,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -142,7 +145,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "weizhi.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": envstr("CACHE_PREFIX", "weizhi"),
         }

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from weizhi.audience import followers
+from weizhi.core.writequeue import write_turn
 
 from .models import InboundMessage
 from .protocol import (
@@ -109,7 +110,7 @@ def receive(request: DecodedRequest) -> Reply | None:
         reply=reply_to_json(outcome.reply),
     )
     try:
-        with transaction.atomic():
+        with write_turn(), transaction.atomic():
             row.save(force_insert=True)
             _side_effects(row, message, outcome)
     except IntegrityError:
