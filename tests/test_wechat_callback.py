@@ -262,3 +262,60 @@ def test_a_follow_costs_the_message_insert_and_one_follower_upsert(
     with django_assert_max_num_queries(6) as queries:
         wx.post(client, wx.event("o-new", "subscribe"))
     assert not any("referenceindex" in q["sql"] for q in queries.captured_queries)
+
+
+def _job_event_xml(openid: str, body: str) -> str:
+    return (
+        f"<xml><ToUserName><![CDATA[{wx.ACCOUNT_ID}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType><![CDATA[event]]></MsgType>{body}</xml>"
+    )
+
+
+def _post_xml(client, xml: str):
+    params, body = wx.sender().seal(xml)
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.post(f"{wx.URL}?{query}", data=body, content_type="text/xml")
+
+
+def test_wechats_publish_report_through_the_callback_completes_the_send(
+    client, account_on_fake, home, django_capture_on_commit_callbacks
+):
+    from tests import factories
+    from weizhi.wechat.outbound.models import WeChatSend
+    from weizhi.wechat.outbound.services import publish_to_wechat
+
+    page = factories.article(title="发布测试", cover=factories.image("封面"))
+    with django_capture_on_commit_callbacks(execute=True):
+        send = publish_to_wechat(page, "publish")
+    send.refresh_from_db()
+    assert send.status == WeChatSend.Status.SUBMITTED, send.message
+    report = (
+        "<Event><![CDATA[PUBLISHJOBFINISH]]></Event><PublishEventInfo>"
+        f"<publish_id>{send.publish_id}</publish_id><publish_status>0</publish_status>"
+        "<article_id><![CDATA[A1]]></article_id><article_detail><count>1</count><item>"
+        "<idx>1</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/x]]></article_url>"
+        "</item></article_detail></PublishEventInfo>"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_xml(client, _job_event_xml("gh_sys", report))
+    assert response.status_code == 200
+    send.refresh_from_db()
+    assert send.status == WeChatSend.Status.SUCCEEDED
+    assert send.article_url == "https://mp.weixin.qq.com/s/x"
+    assert InboundMessage.objects.get().event == "PUBLISHJOBFINISH"
+
+
+def test_a_mass_send_report_for_a_send_we_do_not_know_is_kept_and_ignored(
+    client, django_capture_on_commit_callbacks
+):
+    report = (
+        "<Event><![CDATA[MASSSENDJOBFINISH]]></Event><MsgID>999</MsgID>"
+        "<Status><![CDATA[send success]]></Status><TotalCount>1</TotalCount>"
+        "<FilterCount>1</FilterCount><SentCount>1</SentCount><ErrorCount>0</ErrorCount>"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_xml(client, _job_event_xml("gh_sys", report))
+    assert response.status_code == 200
+    assert InboundMessage.objects.get().event == "MASSSENDJOBFINISH"

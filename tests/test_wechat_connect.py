@@ -54,3 +54,14 @@ def test_editors_cannot_see_the_account_settings(client):
     client.force_login(user_in("编辑"))
     response = client.get(URL)
     assert (response.status_code, response["Location"]) == (302, "/admin/")
+
+
+def test_a_real_account_syncs_its_followers_daily_and_the_simulated_one_does_not(settings):
+    from weizhi.core.schedule import default_jobs
+
+    def names() -> set[str]:
+        return {job.task.name for job in default_jobs()}
+
+    assert "sync_followers_task" not in names()
+    settings.WECHAT_APP_ID = "wxreal000000000001"
+    assert "sync_followers_task" in names()

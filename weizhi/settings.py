@@ -296,5 +296,7 @@ LOGGING = {
         # Periodic jobs run every few seconds; only their failures are news.
         "django_tasks": {"level": envstr("TASKS_LOG_LEVEL", "WARNING").upper()},
         "rq.worker": {"level": envstr("TASKS_LOG_LEVEL", "WARNING").upper()},
+        # httpx logs every request at INFO; our client logs one line per WeChat call.
+        "httpx": {"level": "WARNING"},
     },
 }

@@ -33,6 +33,11 @@ def default_jobs() -> list[Job]:
         # In embedded mode each web process flushes its own counters; in scaled mode the
         # counts wait in Redis for this job.
         jobs.append(Job(flush_counters, every=settings.COUNTER_FLUSH_SECONDS))
+    if settings.WECHAT_APP_ID:
+        # A real account: bring followers and their tags in once a day.
+        from weizhi.wechat.outbound.followers import sync_followers_task
+
+        jobs.append(Job(sync_followers_task, every=24 * 3600))
     return jobs
 
 

@@ -144,11 +144,10 @@ def _side_effects(row: InboundMessage, message: Message, outcome: Outcome) -> No
 
 
 def _report_job(message: Message) -> None:
+    """WeChat's report on a publish or mass send started from weizhi: update its send log."""
     from weizhi.wechat.outbound import services as outbound
 
     if isinstance(message, PublishJobFinishEvent):
-        hook = getattr(outbound, "on_publish_job_finished", None)
-    else:
-        hook = getattr(outbound, "on_mass_send_finished", None)
-    if hook is not None:
-        hook(message)
+        outbound.on_publish_job_finished(message)
+    elif isinstance(message, MassSendJobFinishEvent):
+        outbound.on_mass_send_finished(message)
