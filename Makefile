@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint format bench bench-article setup deps dev-deps browser-deps clean
+.PHONY: run test lint format bench bench-article bench-callback setup deps dev-deps browser-deps clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "weizhi needs Python 3.11 or newer")'
@@ -55,10 +55,13 @@ format: dev-deps
 test: dev-deps browser-deps lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: bench-article
+bench: bench-article bench-callback
 
 bench-article: dev-deps
 	$(PY) bench/article.py $(BENCH_ARGS)
+
+bench-callback: dev-deps
+	$(PY) bench/callback.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
