@@ -319,3 +319,68 @@ def test_a_mass_send_report_for_a_send_we_do_not_know_is_kept_and_ignored(
         response = _post_xml(client, _job_event_xml("gh_sys", report))
     assert response.status_code == 200
     assert InboundMessage.objects.get().event == "MASSSENDJOBFINISH"
+
+
+def wsgi_post(query: str, body: bytes, **environ) -> tuple[str, dict, bytes]:
+    """A POST through the production WSGI entry point, as granian makes it."""
+    import io
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from weizhi.wsgi import application
+
+    captured: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, dict(headers)
+
+    base = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": wx.URL,
+        "QUERY_STRING": query,
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "text/xml",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "REMOTE_ADDR": "10.9.9.9",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+    }
+    # As Django's test client does: the test's open transaction must survive the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        answer = b"".join(application({**base, **environ}, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return captured["status"], captured["headers"], answer
+
+
+def test_the_wsgi_entry_answers_a_message_like_the_view_and_stores_it_once():
+    from weizhi.wechat.models import ReplyRule
+
+    ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
+    via = wx.sender()
+    params, body = via.seal(message_xml(wx.text("o-fast", "你好")))
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    status, headers, answer = wsgi_post(query, body)
+    assert status == "200 OK"
+    assert headers["Content-Type"].startswith("application/xml")
+    assert via.open_reply(answer)["Content"] == "您好！"
+    assert wsgi_post(query, body)[0] == "200 OK"  # a retry with the same signature
+    stored = InboundMessage.objects.get()
+    assert stored.duplicates == 1
+
+
+def test_the_wsgi_entry_refuses_bad_requests_in_plain_text():
+    params, body = wx.sender().seal("<xml/>")
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    assert wsgi_post(query, b"<html/>")[0] == "400 Bad Request"
+    assert wsgi_post("timestamp=1&nonce=1&signature=x", body)[0].startswith(("400", "403"))
+    assert wsgi_post(query, body, CONTENT_LENGTH="abc")[0] == "400 Bad Request"
+    assert wsgi_post(query, body, CONTENT_LENGTH=str(10**7))[0] == "413 Payload Too Large"
+    assert not InboundMessage.objects.exists()

@@ -5,6 +5,8 @@ that says what happened (and a precise log line), never with an HTML error page.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -26,36 +28,56 @@ from .protocol import (
 log = logging.getLogger(__name__)
 
 
-def _plain(text: str, status: int = 200) -> HttpResponse:
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+PLAIN = "text/plain; charset=utf-8"
+XML = "application/xml; charset=utf-8"
 
 
-def _refusal(exc: ProtocolError) -> HttpResponse:
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+    content_type: str = PLAIN
+
+
+def _refusal(exc: ProtocolError) -> Answer:
     if isinstance(exc, SignatureMismatch | StaleTimestamp | DecryptionError):
         log.warning("wechat callback refused: %s: %s", type(exc).__name__, exc)
-        return _plain("forbidden", 403)
+        return Answer(403, "forbidden")
     if isinstance(exc, BodyTooLarge):
         log.warning("wechat callback refused: %s", exc)
-        return _plain("too large", 413)
+        return Answer(413, "too large")
     log.warning("wechat callback rejected: %s: %s", type(exc).__name__, exc)
-    return _plain("bad request", 400)
+    return Answer(400, "bad request")
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def callback(request: HttpRequest) -> HttpResponse:
+def answer_get(params: dict[str, str]) -> Answer:
+    """WeChat's check of the URL when it is saved in the console."""
+    try:
+        return Answer(200, verify_url(current_callback_config(), params))
+    except ProtocolError as exc:
+        return _refusal(exc)
+
+
+def content_length(raw: str | None) -> int | None:
+    try:
+        length = int(raw or 0)
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
+def answer_post(
+    params: dict[str, str], length: int | None, read_body: Callable[[], bytes]
+) -> Answer:
+    """One delivered message: authenticate, store, answer. The body is read only once its
+    declared length is known to be within the cap."""
     config = current_callback_config()
-    params = request.GET.dict()
-    if request.method == "GET":
-        try:
-            return _plain(verify_url(config, params))
-        except ProtocolError as exc:
-            return _refusal(exc)
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length is None:
+        return Answer(400, "bad request")
     if length > config.max_body_bytes:
         return _refusal(BodyTooLarge(f"Content-Length {length} > {config.max_body_bytes}"))
     try:
-        decoded = decode_request(config, params, request.body)
+        decoded = decode_request(config, params, read_body())
     except ProtocolError as exc:
         return _refusal(exc)
     try:
@@ -63,7 +85,18 @@ def callback(request: HttpRequest) -> HttpResponse:
     except Exception:
         # WeChat retries a failed delivery; the message must not be lost by answering "ok".
         log.exception("wechat callback could not store or answer %s", decoded.message.dedup_key())
-        return _plain("busy", 503)
+        return Answer(503, "busy")
     body = encode_reply(config, decoded, reply)
-    content_type = "text/plain" if reply is None else "application/xml"
-    return HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    return Answer(200, body, PLAIN if reply is None else XML)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def callback(request: HttpRequest) -> HttpResponse:
+    params = request.GET.dict()
+    if request.method == "GET":
+        answer = answer_get(params)
+    else:
+        length = content_length(request.META.get("CONTENT_LENGTH"))
+        answer = answer_post(params, length, lambda: request.body)
+    return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
