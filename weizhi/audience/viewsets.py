@@ -22,6 +22,8 @@ from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from weizhi.core.adminmenu import PermissionMenuItem
+
 from . import services
 from .models import AuditEntry, Branch, Follower, Member, PoliticalStatus, RoleTag
 from .roster_import import export_rows
@@ -287,12 +289,3 @@ class AudienceGroup(ViewSetGroup):
             ),
         ]
         return [*super().get_submenu_items(), *extra]
-
-
-class PermissionMenuItem(AdminMenuItem):
-    def __init__(self, *args, permission: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request) -> bool:
-        return request.user.has_perm(self.permission)

@@ -1,16 +1,12 @@
 """Admin URLs and the menu item of the custom-menu editor (registered with Wagtail's hooks)."""
 
-from django.http import HttpRequest
 from django.urls import path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from weizhi.core.adminmenu import PermissionMenuItem
+
 from . import menu_views
-
-
-class MenuEditorItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(menu_views.PERMISSION)
 
 
 @hooks.register("register_admin_urls")
@@ -23,4 +19,10 @@ def menu_urls() -> list:
 
 @hooks.register("register_wechat_menu_item")
 def menu_item() -> MenuItem:
-    return MenuEditorItem("自定义菜单", reverse_lazy("wechat_menu"), icon_name="list-ul", order=10)
+    return PermissionMenuItem(
+        "自定义菜单",
+        reverse_lazy("wechat_menu"),
+        icon_name="list-ul",
+        order=10,
+        permission=menu_views.PERMISSION,
+    )

@@ -1,16 +1,12 @@
 """Admin URLs and the menu item of the 公众号模拟器 (registered with Wagtail's hooks)."""
 
-from django.http import HttpRequest
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from weizhi.core.adminmenu import PermissionMenuItem
+
 from . import simulator
-
-
-class SimulatorMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(simulator.PERMISSION)
 
 
 @hooks.register("register_admin_urls")
@@ -30,4 +26,9 @@ def register_simulator_urls() -> list:
 
 @hooks.register("register_wechat_menu_item")
 def simulator_menu_item() -> MenuItem:
-    return SimulatorMenuItem("公众号模拟器", reverse("wechat_simulator"), icon_name="mobile-alt")
+    return PermissionMenuItem(
+        "公众号模拟器",
+        reverse("wechat_simulator"),
+        icon_name="mobile-alt",
+        permission=simulator.PERMISSION,
+    )

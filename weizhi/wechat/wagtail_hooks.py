@@ -8,17 +8,10 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from weizhi.core.adminmenu import PermissionMenuItem
+
 from . import connect_views, menu_hooks, simulator_hooks  # noqa: F401  (own hooks)
 from .models import InboundMessage, ReplyRule
-
-
-class PermissionMenuItem(MenuItem):
-    def __init__(self, *args, permission: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(self.permission)
 
 
 class ReplyRuleViewSet(SnippetViewSet):

@@ -33,7 +33,7 @@ class SendLogMenuItem(MenuItem):
         return views.may_see_sends(request.user)
 
 
-@hooks.register("register_admin_menu_item")
+@hooks.register("register_wechat_menu_item")
 def send_log_menu_item() -> MenuItem:
     return SendLogMenuItem(
         "公众号发送记录", reverse("wechat_outbound_sends"), icon_name="list-ul", order=720
