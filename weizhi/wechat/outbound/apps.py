@@ -7,3 +7,6 @@ class OutboundConfig(AppConfig):
     name = "weizhi.wechat.outbound"
     label = "wechat_outbound"
     verbose_name = "公众号接口"
+
+    def ready(self) -> None:
+        from . import roster_tags  # noqa: F401  (signal receiver)

@@ -143,6 +143,10 @@ def sync_followers_task() -> str:
     try:
         sync_tags(client)
         result = sync_followers(client)
+        # WeChat's view is mirrored now; the roster's tags win for the tags it owns.
+        from .roster_tags import push_roster_tags
+
+        push_roster_tags(client)
     except WeChatAPIError as exc:
         log.warning("follower sync failed: %s", exc)
         return exc.operator_message
