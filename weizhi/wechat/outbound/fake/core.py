@@ -4,9 +4,11 @@ Pure Python (no Django): a handler object with a WSGI face. Tests run it over re
 127.0.0.1; the demo mounts it in-process under /wechat/fake-api/ for the simulated account.
 
 Access tokens are self-validating (HMAC with the account's secret, carrying their expiry), so
-a token issued by one web process is accepted by another. Everything else — menu, media,
-drafts, publish jobs, mass sends, followers, tags, injected failures — lives in the memory
-of the process that received the call; in embedded mode's two web workers each has its own.
+a token issued by one web process is accepted by another; web OAuth codes are signed the same
+way, though a used code is remembered only by the process that redeemed it. Everything else —
+menu, media, drafts, publish jobs, mass sends, followers, tags, injected failures — lives in
+the memory of the process that received the call; in embedded mode's two web workers each has
+its own.
 """
 
 import base64
@@ -33,6 +35,8 @@ ERRMSG: dict[int, str] = {
     48001: "api unauthorized",
 }
 TOKEN_LIFETIME = 7200
+OAUTH_CODE_LIFETIME = 300  # WeChat: a web OAuth code lives five minutes and works once
+AUTHORIZE_PATH = "/connect/oauth2/authorize"
 REFRESH_WINDOW = 300
 
 
@@ -157,6 +161,30 @@ class FakeWeChat:
         raw, _, sig = value.rpartition("-")
         return raw.startswith(f"{kind}-") and hmac.compare_digest(sig, self._mac(raw)[:16])
 
+    def issue_oauth_code(self, openid: str) -> str:
+        """A web OAuth code for openid, alive OAUTH_CODE_LIFETIME seconds and signed, so the
+        process that redeems it need not be the one that issued it (as with tokens)."""
+        expires_ms = self._now_ms() + OAUTH_CODE_LIFETIME * 1000
+        raw = f"{self.app_id}:{expires_ms}:{secrets.token_hex(6)}:{openid}"
+        payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        return f"{payload}.{self._mac(payload)}"
+
+    def openid_in_code(self, code: str) -> tuple[int, str]:
+        """(0, openid) for a live signed code, else (errcode, ""); used codes are the
+        caller's concern (remembered in state.used_codes, per process)."""
+        payload, _, sig = code.partition(".")
+        try:
+            raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+            app_id, expires, _nonce, openid = raw.split(":", 3)
+            expires_ms = int(expires)
+        except ValueError:
+            return 40029, ""
+        if app_id != self.app_id or not hmac.compare_digest(sig, self._mac(payload)):
+            return 40029, ""
+        if expires_ms <= self._now_ms():
+            return 40029, ""  # WeChat answers an expired code like a made-up one
+        return 0, openid
+
     def _sign(self, times: str) -> str:
         raw = f"{self.app_id}:{times}:{secrets.token_hex(4)}"
         payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -209,6 +237,13 @@ class FakeWeChat:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """WSGI: PATH_INFO is the API path, e.g. /cgi-bin/menu/create."""
+        if environ.get("PATH_INFO") == AUTHORIZE_PATH:
+            from .authorize import authorize
+
+            query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+            status, headers, page = authorize(self, query, sorted(self.state.users))
+            start_response(status, headers)
+            return [page]
         request = request_from_wsgi(environ)
         if request is None:
             answer = {"errcode": 47001, "errmsg": "data format error"}

@@ -370,7 +370,9 @@ def oauth_access_token(fake: FakeWeChat, request: Request) -> dict:
         raise Refusal(40163, "code been used")
     openid = fake.state.oauth_codes.pop(code, None)
     if openid is None:
-        raise Refusal(40029, "invalid code")
+        errcode, openid = fake.openid_in_code(code)
+        if errcode:
+            raise Refusal(errcode, "invalid code")
     fake.state.used_codes.add(code)
     return {
         "access_token": secrets.token_urlsafe(32),
