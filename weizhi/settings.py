@@ -270,6 +270,10 @@ if WECHAT_APP_ID and not (WECHAT_APP_SECRET and WECHAT_TOKEN):
     raise ImproperlyConfigured("WECHAT_APP_ID needs WECHAT_APP_SECRET and WECHAT_TOKEN too")
 # Seconds a callback's timestamp may lie from now before it is refused as a replay.
 WECHAT_REPLAY_WINDOW = envint("WECHAT_REPLAY_WINDOW", 300, minimum=10)
+# Web OAuth (snsapi_base) for the H5 pages: only verified service accounts have it.
+WECHAT_OAUTH = envbool("WECHAT_OAUTH", False)
+# JS-SDK config at /wechat/oauth/jssdk/config/ (needs the JS安全域名 set in WeChat's console).
+WECHAT_JSSDK = envbool("WECHAT_JSSDK", False)
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
 LOGGING = {

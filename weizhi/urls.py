@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/pages/<int:page_id>/stats", reader.stats, name="page-stats"),
     path("me/", include("weizhi.audience.urls")),
     path("wechat/fake-api/", include("weizhi.wechat.outbound.fake_urls")),
+    path("wechat/oauth/", include("weizhi.wechat.oauth_urls")),
     path("wechat/", include("weizhi.wechat.urls")),
 ]
 

@@ -7,6 +7,17 @@ from typing import Any
 
 from .client import WeChatClient, default_client
 
+# What the H5 pages use: sharing, and recording a read-along clip.
+JS_API_LIST = [
+    "updateAppMessageShareData",
+    "updateTimelineShareData",
+    "startRecord",
+    "stopRecord",
+    "onVoiceRecordEnd",
+    "playVoice",
+    "uploadVoice",
+]
+
 
 def jsapi_signature(jsapi_ticket: str, noncestr: str, timestamp: int | str, url: str) -> str:
     """SHA-1 of the four fields sorted by name, joined as key=value&… (JS-SDK appendix 1).

@@ -1,0 +1,242 @@
+"""WeChat web OAuth (snsapi_base) into the H5 pages, and the JS-SDK config endpoint."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from django.test import Client
+
+from tests.fake_wechat_server import APP_ID
+from tests.test_audience_support import member, tree
+from weizhi.audience import identity
+from weizhi.audience.models import Follower
+from weizhi.wechat.account import forget_account
+from weizhi.wechat.outbound.jssdk import JS_API_LIST, jsapi_signature
+from weizhi.wechat.outbound.models import Credential
+
+pytestmark = pytest.mark.django_db
+
+WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50"
+START = "/wechat/oauth/start/"
+CALLBACK = "/wechat/oauth/callback/"
+JSSDK = "/wechat/oauth/jssdk/config/"
+
+
+@pytest.fixture
+def oauth_on(settings, account_on_fake):
+    settings.WECHAT_OAUTH = True
+    return account_on_fake
+
+
+def start(client: Client, next_path: str = "/me/") -> dict[str, str]:
+    """Open start/ inside WeChat; the query WeChat's authorize page was given."""
+    response = client.get(START, {"next": next_path}, HTTP_USER_AGENT=WECHAT_UA)
+    assert response.status_code == 302
+    url = urlsplit(response["Location"])
+    assert (url.scheme, url.netloc, url.path) == (
+        "https",
+        "open.weixin.qq.com",
+        "/connect/oauth2/authorize",
+    )
+    return {key: values[0] for key, values in parse_qs(url.query).items()}
+
+
+def come_back(client: Client, code: str, state: str):
+    return client.get(CALLBACK, {"code": code, "state": state}, HTTP_USER_AGENT=WECHAT_UA)
+
+
+def signed_in_openid(client: Client) -> str | None:
+    follower_id = client.session.get(identity.SESSION_FOLLOWER_KEY)
+    return None if follower_id is None else Follower.objects.get(pk=follower_id).openid
+
+
+def test_start_inside_wechat_sends_the_browser_to_wechats_authorize_page(client, oauth_on):
+    query = start(client)
+    assert query["appid"] == APP_ID
+    assert query["redirect_uri"] == "http://127.0.0.1:8000/wechat/oauth/callback/"
+    assert query["scope"] == "snsapi_base" and query["response_type"] == "code"
+    assert query["state"].isalnum() and len(query["state"]) <= 128
+
+
+def test_outside_wechat_start_explains_the_bind_message_instead(client, oauth_on):
+    response = client.get(START, {"next": "/me/"}, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[0][0].startswith("/wechat/oauth/in-chat/")
+    assert "发送“绑定”" in page
+
+
+def test_an_account_without_oauth_falls_back_even_inside_wechat(client, account_on_fake):
+    response = client.get(START, HTTP_USER_AGENT=WECHAT_UA)
+    assert response["Location"].startswith("/wechat/oauth/in-chat/")
+
+
+def test_the_code_logs_the_reader_in_and_an_unbound_follower_goes_to_bind(client, oauth_on):
+    state = start(client, "/me/phone/")["state"]
+    response = come_back(client, oauth_on.issue_oauth_code("o-reader-1"), state)
+    assert response["Location"] == "/me/bind/"
+    assert signed_in_openid(client) == "o-reader-1"
+    assert Follower.objects.get(openid="o-reader-1").subscribed is False
+
+
+def test_a_bound_follower_goes_to_the_next_path(client, oauth_on):
+    Follower.objects.create(openid="o-bound", member=member(tree()["first"], "1001"))
+    state = start(client, "/me/phone/?from=menu")["state"]
+    response = come_back(client, oauth_on.issue_oauth_code("o-bound"), state)
+    assert response["Location"] == "/me/phone/?from=menu"
+
+
+def test_an_off_site_next_path_is_replaced_by_me(client, oauth_on):
+    Follower.objects.create(openid="o-bound", member=member(tree()["first"], "1001"))
+    state = start(client, "//evil.example/steal")["state"]
+    response = come_back(client, oauth_on.issue_oauth_code("o-bound"), state)
+    assert response["Location"] == "/me/"
+
+
+def test_a_state_made_for_another_browser_is_refused_before_any_exchange(client, oauth_on):
+    state = start(client)["state"]
+    other = Client()
+    response = come_back(other, oauth_on.issue_oauth_code("o-victim"), state)
+    assert response.status_code == 400
+    assert "登录请求已失效" in response.content.decode()
+    assert oauth_on.count("/sns/oauth2/access_token") == 0
+    assert signed_in_openid(other) is None
+
+
+def test_an_altered_or_reused_state_is_refused(client, oauth_on):
+    state = start(client)["state"]
+    tampered = state[:-1] + ("0" if state[-1] != "0" else "1")
+    assert come_back(client, oauth_on.issue_oauth_code("o-a"), tampered).status_code == 400
+    assert come_back(client, oauth_on.issue_oauth_code("o-a"), state).status_code == 302
+    again = come_back(client, oauth_on.issue_oauth_code("o-a"), state)
+    assert again.status_code == 400
+
+
+def test_a_used_code_is_explained_in_chinese(client, oauth_on):
+    code = oauth_on.issue_oauth_code("o-reader-2")
+    assert come_back(client, code, start(client)["state"]).status_code == 302
+    response = come_back(client, code, start(client)["state"])
+    assert response.status_code == 400
+    assert "授权码已经用过了" in response.content.decode()
+
+
+def test_a_made_up_code_is_explained_in_chinese(client, oauth_on):
+    response = come_back(client, "made-up", start(client)["state"])
+    assert response.status_code == 400
+    assert "授权码无效或已过期" in response.content.decode()
+    assert signed_in_openid(client) is None
+
+
+def test_wechat_being_unavailable_is_a_page_not_a_500(client, oauth_on):
+    oauth_on.fail_next("/sns/oauth2/access_token", 48001)
+    response = come_back(client, oauth_on.issue_oauth_code("o-x"), start(client)["state"])
+    assert response.status_code == 503
+    assert "发送“绑定”" in response.content.decode()
+
+
+def test_the_callback_is_rate_limited(client, oauth_on):
+    codes = [come_back(client, "x", "y").status_code for _ in range(21)]
+    assert codes[:20] == [400] * 20 and codes[20] == 429
+
+
+def test_the_standalone_fake_authorizes_over_http(fake_wechat):
+    query = {
+        "appid": APP_ID,
+        "redirect_uri": "https://h5.example.org/wechat/oauth/callback/",
+        "response_type": "code",
+        "scope": "snsapi_base",
+        "state": "abc123",
+    }
+    url = fake_wechat.url + "/connect/oauth2/authorize"
+    fake_wechat.state.add_user("o-known")
+    picker = httpx.get(url, params=query)
+    assert picker.status_code == 200 and "o-known" in picker.text
+    back = httpx.get(url, params={**query, "openid": "o-known"})
+    assert back.status_code == 302
+    returned = parse_qs(urlsplit(back.headers["location"]).query)
+    assert returned["state"] == ["abc123"]
+    assert httpx.get(url, params={**query, "appid": "wxother"}).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_simulated_account_round_trip_works_through_the_in_process_fake(
+    client, settings, live_server
+):
+    # The exchange goes over HTTP to the fake mounted in the live server: the signed code
+    # would be redeemed the same way by another web process.
+    settings.SITE_URL = live_server.url
+    forget_account()
+    Follower.objects.create(openid="o-sim-1", simulated=True)
+    page = client.get(START, {"next": "/me/"}, follow=True).content.decode()
+    assert "模拟在微信里打开" in page
+    response = client.get(START, {"next": "/me/", "as": "wechat"})
+    authorize = urlsplit(response["Location"])
+    assert authorize.path == "/wechat/oauth/fake/connect/oauth2/authorize"
+    query = {key: values[0] for key, values in parse_qs(authorize.query).items()}
+    picker = client.get(authorize.path, query)
+    assert "o-sim-1" in picker.content.decode()
+    back = urlsplit(client.get(authorize.path, {**query, "openid": "o-sim-1"})["Location"])
+    assert back.path == CALLBACK
+    assert client.get(f"{back.path}?{back.query}")["Location"] == "/me/bind/"
+    assert signed_in_openid(client) == "o-sim-1"
+    forget_account()
+
+
+def test_a_real_account_has_no_fake_authorize_page(client, account_on_fake):
+    response = client.get("/wechat/oauth/fake/connect/oauth2/authorize", {"openid": "o"})
+    assert response.status_code == 404
+
+
+# JS-SDK config.
+
+
+@pytest.fixture
+def jssdk_on(settings, account_on_fake):
+    settings.WECHAT_JSSDK = True
+    return account_on_fake
+
+
+def test_the_jssdk_config_signs_the_pages_url(client, jssdk_on):
+    url = "http://127.0.0.1:8000/content/story/?x=1"
+    response = client.get(JSSDK, {"url": url + "#top"}, HTTP_SEC_FETCH_SITE="same-origin")
+    assert response.status_code == 200 and "no-" in response["Cache-Control"]
+    config = response.json()
+    ticket = Credential.objects.get(kind="jsapi_ticket").value
+    expected = jsapi_signature(ticket, config["nonceStr"], config["timestamp"], url)
+    assert config["signature"] == expected
+    assert config["appId"] == APP_ID and config["jsApiList"] == JS_API_LIST
+
+
+def test_the_jssdk_config_accepts_a_same_site_referer_when_the_browser_sends_no_fetch_site(
+    client, jssdk_on
+):
+    response = client.get(
+        JSSDK,
+        {"url": "http://127.0.0.1:8000/"},
+        HTTP_REFERER="http://127.0.0.1:8000/",
+    )
+    assert response.status_code == 200
+
+
+def test_the_jssdk_config_refuses_other_sites(client, jssdk_on):
+    ours = {"url": "http://127.0.0.1:8000/"}
+    assert client.get(JSSDK, ours, HTTP_SEC_FETCH_SITE="cross-site").status_code == 403
+    assert client.get(JSSDK, ours, HTTP_REFERER="https://evil.example/").status_code == 403
+    assert client.get(JSSDK, ours).status_code == 403
+    theirs = {"url": "https://evil.example/page"}
+    assert client.get(JSSDK, theirs, HTTP_SEC_FETCH_SITE="same-origin").status_code == 400
+    assert jssdk_on.count("/cgi-bin/ticket/getticket") == 0
+
+
+def test_the_jssdk_config_is_off_by_default(client, account_on_fake):
+    response = client.get(
+        JSSDK, {"url": "http://127.0.0.1:8000/"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    assert response.status_code == 404
+
+
+def test_the_jssdk_config_is_rate_limited(client, jssdk_on):
+    codes = [
+        client.get(JSSDK, {"url": "https://evil.example/"}, HTTP_SEC_FETCH_SITE="same-origin")
+        for _ in range(61)
+    ]
+    assert [r.status_code for r in codes[-2:]] == [400, 429]

@@ -1,0 +1,216 @@
+"""WeChat web OAuth (snsapi_base) for the H5 pages, and the JS-SDK config they may ask for.
+
+A page that wants to know who is reading sends the browser to start/?next=/me/. Inside WeChat,
+on an account with OAuth (WECHAT_OAUTH, or the simulated account), that is WeChat's authorize
+page, which comes back to callback/ with a one-time code; everywhere else it is a page saying
+to send "绑定" in the chat for a one-time link (links.py), which works on every account.
+
+The state sent to WeChat is CSRF protection for the round trip: a random nonce kept in this
+browser's session plus an HMAC over it, the time and the next path, so a callback carrying
+someone else's code (login CSRF) or an old or altered state is refused.
+"""
+
+import logging
+import secrets
+import time
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from weizhi.audience.identity import login_follower
+from weizhi.audience.models import Follower
+from weizhi.core.ratelimit import client_address, hit
+
+from .account import Account, current_account
+from .outbound.errors import WeChatAPIError
+from .outbound.fake.authorize import authorize as fake_authorize
+from .outbound.fake_urls import fake_for
+from .outbound.jssdk import JS_API_LIST, js_sdk_config
+from .outbound.oauth import authorize_base, authorize_url, openid_for_code
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "wechat.oauth_pending"
+STATE_MAX_AGE = 10 * 60
+MAX_PENDING = 5  # a few tabs may start a login at once
+CODE_ERRORS = {
+    40029: "这个授权码无效或已过期（微信的授权码 5 分钟内有效），请返回重新打开页面。",
+    40163: "这个授权码已经用过了（每个授权码只能用一次），请返回重新打开页面。",
+}
+
+
+def in_wechat(request: HttpRequest) -> bool:
+    return "MicroMessenger" in request.headers.get("User-Agent", "")
+
+
+def oauth_enabled(account: Account) -> bool:
+    # The simulated account's fake implements OAuth, so the demo can try it.
+    return account.simulated or settings.WECHAT_OAUTH
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and url_has_allowed_host_and_scheme(value, None):
+        return value
+    return "/me/"
+
+
+def _mac(issued: str, nonce: str, next_path: str) -> str:
+    return salted_hmac("weizhi.wechat.oauth-state", f"{issued}:{nonce}:{next_path}").hexdigest()
+
+
+def _new_state(request: HttpRequest, next_path: str) -> str:
+    """Letters and digits only, under 128 bytes, as WeChat's documentation asks of state."""
+    issued, nonce = f"{int(time.time()):x}", secrets.token_hex(8)
+    pending = dict(list(request.session.get(SESSION_KEY, {}).items())[-(MAX_PENDING - 1) :])
+    pending[nonce] = next_path
+    request.session[SESSION_KEY] = pending
+    return f"{issued}{nonce}{_mac(issued, nonce, next_path)[:32]}"
+
+
+def _next_for_state(request: HttpRequest, state: str) -> str | None:
+    """The next path the state was made for, once, in the session that made it; else None."""
+    issued, nonce, mac = state[:-48], state[-48:-32], state[-32:]
+    pending = request.session.get(SESSION_KEY, {})
+    next_path = pending.get(nonce) if len(state) > 48 else None
+    if next_path is None:
+        return None
+    try:
+        age = time.time() - int(issued, 16)
+    except ValueError:
+        return None
+    if not constant_time_compare(mac, _mac(issued, nonce, next_path)[:32]):
+        return None
+    del pending[nonce]
+    request.session[SESSION_KEY] = pending
+    return next_path if 0 <= age <= STATE_MAX_AGE else None
+
+
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    next_path = _safe_next(request.GET.get("next"))
+    account = current_account()
+    # On the simulated account a desktop browser may ask to be treated as WeChat's.
+    inside = in_wechat(request) or (account.simulated and request.GET.get("as") == "wechat")
+    if not (inside and oauth_enabled(account)):
+        fallback = reverse("wechat-oauth-in-chat")
+        return HttpResponseRedirect(f"{fallback}?{urlencode({'next': next_path})}")
+    redirect_uri = settings.SITE_URL + reverse("wechat-oauth-callback")
+    state = _new_state(request, next_path)
+    return HttpResponseRedirect(
+        authorize_url(account.app_id, redirect_uri, state, base=authorize_base(account))
+    )
+
+
+def _failed(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    return render(request, "wechat/oauth_failed.html", {"message": message}, status=status)
+
+
+@require_GET
+def callback(request: HttpRequest) -> HttpResponse:
+    if not hit("wechat-oauth", client_address(request), limit=20, per_seconds=60):
+        return _failed(request, "操作太频繁，请稍后再试。", status=429)
+    code, state = request.GET.get("code", ""), request.GET.get("state", "")
+    next_path = _next_for_state(request, state)
+    if next_path is None:
+        log.warning("oauth callback with an unknown, used or altered state")
+        return _failed(request, "登录请求已失效或不是从本站发起的，请返回重新打开页面。")
+    if not code:
+        return _failed(request, "微信没有返回授权码，请返回重新打开页面。")
+    try:
+        openid = openid_for_code(code)
+    except WeChatAPIError as error:
+        log.warning("oauth code exchange failed: %s", error)
+        if error.errcode in CODE_ERRORS:
+            return _failed(request, CODE_ERRORS[error.errcode])
+        return _failed(
+            request,
+            "暂时无法通过微信确认你的身份，请稍后再试，或在公众号里发送“绑定”获取登录链接。",
+            status=503,
+        )
+    account = current_account()
+    # Someone who opens a page without following the account is not a subscriber (yet).
+    follower, _ = Follower.objects.get_or_create(
+        openid=openid, defaults={"subscribed": False, "simulated": account.simulated}
+    )
+    login_follower(request, follower)
+    if follower.member_id is None:
+        return HttpResponseRedirect(reverse("audience:bind"))  # first, who they are
+    return HttpResponseRedirect(next_path)
+
+
+@require_GET
+def in_chat(request: HttpRequest) -> HttpResponse:
+    """The fallback: how to sign in where WeChat's web OAuth is not available."""
+    account = current_account()
+    next_path = _safe_next(request.GET.get("next"))
+    context = {
+        "in_wechat": in_wechat(request),
+        "simulated": account.simulated,
+        "next_path": next_path,
+    }
+    return render(request, "wechat/oauth_in_chat.html", context)
+
+
+@require_GET
+def fake_authorize_page(request: HttpRequest) -> HttpResponse:
+    """The simulated account's stand-in for open.weixin.qq.com; a 404 for a real account."""
+    account = current_account()
+    if not account.simulated:
+        raise Http404
+    fake = fake_for(account.app_id, account.app_secret)
+    openids = list(
+        Follower.objects.filter(simulated=True).order_by("openid").values_list("openid", flat=True)
+    )
+    status, headers, body = fake_authorize(fake, request.GET.dict(), openids[:50])
+    if status.startswith("302"):
+        return HttpResponseRedirect(dict(headers)["Location"])
+    return HttpResponse(body, status=int(status[:3]), content_type="text/html; charset=utf-8")
+
+
+def _site_origin() -> str:
+    parts = urlsplit(settings.SITE_URL)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    # A GET fetch carries no Origin; the browser's Sec-Fetch-Site, or else the Referer, says
+    # whether one of our own pages asked.
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    referer = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    return referer == _site_origin() or referer.startswith(_site_origin() + "/")
+
+
+@require_GET
+def jssdk_config(request: HttpRequest) -> JsonResponse:
+    """wx.config() for one of our pages, fetched by that page when it runs inside WeChat."""
+    if not settings.WECHAT_JSSDK:
+        raise Http404
+    if not hit("wechat-jssdk", client_address(request), limit=60, per_seconds=60):
+        return JsonResponse({"error": "操作太频繁，请稍后再试。"}, status=429)
+    if not _same_origin(request):
+        return JsonResponse({"error": "请求来源无效。"}, status=403)
+    url = request.GET.get("url", "").split("#", 1)[0]
+    if not (url == _site_origin() or url.startswith(_site_origin() + "/")):
+        return JsonResponse({"error": "只能为本站的页面签名。"}, status=400)
+    try:
+        config = js_sdk_config(url, JS_API_LIST)
+    except WeChatAPIError as error:
+        log.warning("jssdk config failed: %s", error)
+        return JsonResponse({"error": "暂时无法获取微信 JS-SDK 配置。"}, status=503)
+    response = JsonResponse(config)
+    response["Cache-Control"] = "private, no-store"
+    return response
