@@ -114,3 +114,45 @@ class WeChatSend(models.Model):
     def clientmsgid(self) -> str:
         """Fixed per send, so a retried mass send is recognised by WeChat and not repeated."""
         return f"weizhi-send-{self.pk}"
+
+
+class ArticleComment(models.Model):
+    """A reader's comment (留言) on an article we sent, as WeChat's comment/list last showed it.
+
+    Rows change only through weizhi.wechat.outbound.comments, which asks WeChat first.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    send = models.ForeignKey(
+        WeChatSend, verbose_name="文章", on_delete=models.CASCADE, related_name="comments"
+    )
+    user_comment_id = models.CharField("留言ID", max_length=32)
+    openid = models.CharField("粉丝 OpenID", max_length=64)
+    content = models.TextField("留言内容")
+    created_at = models.DateTimeField("留言时间", db_index=True)
+    elected = models.BooleanField("精选", default=False)
+    reply = models.TextField("作者回复", blank=True)
+    reply_at = models.DateTimeField("回复时间", null=True, blank=True)
+    deleted = models.BooleanField("已删除", default=False)
+    fetched_at = models.DateTimeField("拉取时间")
+
+    class Meta:
+        verbose_name = "文章留言"
+        verbose_name_plural = "文章留言"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["send", "user_comment_id"], name="comment_per_send")
+        ]
+
+    def __str__(self) -> str:
+        text = self.content if len(self.content) <= 20 else self.content[:20] + "…"
+        return f"{self.send.page_title}：{text}"
+
+    @property
+    def content_preview(self) -> str:
+        return self.content if len(self.content) <= 60 else self.content[:60] + "…"
+
+    @property
+    def reply_preview(self) -> str:
+        return self.reply if len(self.reply) <= 40 else self.reply[:40] + "…"

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from .comments import COMMENT_ROUTES
 from .core import FakeWeChat, Handler, Refusal, Request
 from .menu import menu_for_get, validate_menu
 
@@ -405,5 +406,6 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/cgi-bin/tags/members/batchtagging": ("POST", tags_batch_tag),
     "/cgi-bin/tags/members/batchuntagging": ("POST", tags_batch_untag),
     "/sns/oauth2/access_token": ("GET", oauth_access_token),
+    **COMMENT_ROUTES,
 }
 UNAUTHENTICATED = {"/cgi-bin/stable_token", "/sns/oauth2/access_token"}

@@ -55,6 +55,9 @@ class State:
     oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> openid
     used_codes: set[str] = field(default_factory=set)
     ids: Any = field(default_factory=lambda: itertools.count(100000001))
+    # (msg_data_id, index) -> comments.Thread; and whether the account may manage comments
+    comment_threads: dict[tuple[str, int], Any] = field(default_factory=dict)
+    comment_privilege: bool = True
 
     def next_id(self) -> int:
         return next(self.ids)
@@ -72,3 +75,14 @@ class State:
 
     def tag_count(self, tag_id: int) -> int:
         return sum(1 for user in self.users.values() if tag_id in user.tag_ids)
+
+    def add_comment(
+        self, msg_data_id: int | str, openid: str, content: str, *, index: int = 0, **fields: Any
+    ) -> Any:
+        """A follower's comment on an article, as if left in WeChat (the thread opens)."""
+        from .comments import FakeComment, Thread
+
+        thread = self.comment_threads.setdefault((str(msg_data_id), index), Thread(open=True))
+        comment = FakeComment(self.next_id(), openid, content, **fields)
+        thread.comments.append(comment)
+        return comment
