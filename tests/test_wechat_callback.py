@@ -242,14 +242,15 @@ def test_message_xml_roundtrips_through_the_parser():
     assert message.content == "a]]>b"
 
 
-def test_answering_a_message_costs_one_insert_once_rules_are_in_memory(
+def test_answering_a_message_costs_one_look_and_one_insert_once_rules_are_in_memory(
     client, django_assert_max_num_queries
 ):
     from weizhi.wechat.models import ReplyRule
 
     ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
     wx.post(client, wx.text("o-warm", "你好"))  # loads rules and settings into memory
-    with django_assert_max_num_queries(3) as queries:  # savepoint, insert, release
+    # savepoint, the look for a first delivery, the insert, release
+    with django_assert_max_num_queries(4) as queries:
         _, reply = wx.post(client, wx.text("o-warm", "你好"))
     assert reply["Content"] == "您好！"
     assert sum("INSERT" in q["sql"] for q in queries.captured_queries) == 1
@@ -259,7 +260,7 @@ def test_a_follow_costs_the_message_insert_and_one_follower_upsert(
     client, django_assert_max_num_queries
 ):
     wx.post(client, wx.text("o-warm", "预热"))
-    with django_assert_max_num_queries(6) as queries:
+    with django_assert_max_num_queries(7) as queries:
         wx.post(client, wx.event("o-new", "subscribe"))
     assert not any("referenceindex" in q["sql"] for q in queries.captured_queries)
 

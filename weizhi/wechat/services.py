@@ -8,12 +8,14 @@ effects (follower state, tasks) happen after it, and only for the first delivery
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from weizhi.audience import followers
+from weizhi.core.groupcommit import GroupCommit
 from weizhi.core.writequeue import write_turn
 
 from .models import InboundMessage
@@ -89,6 +91,16 @@ def _status(outcome: Outcome) -> str:
     return InboundMessage.Status.REPLIED
 
 
+@dataclass
+class Delivery:
+    """One message on its way into the database, and the answer it gets."""
+
+    row: InboundMessage
+    message: Message
+    outcome: Outcome
+    reply: Reply | None = None
+
+
 def receive(request: DecodedRequest) -> Reply | None:
     """Store and answer one decoded callback; the reply to send back, if any."""
     message = request.message
@@ -109,13 +121,71 @@ def receive(request: DecodedRequest) -> Reply | None:
         rule_id=outcome.rule_id,
         reply=reply_to_json(outcome.reply),
     )
+    delivery = Delivery(row, message, outcome)
+    _group.submit(delivery)
+    return delivery.reply
+
+
+def store(batch: list[Delivery]) -> None:
+    """Store deliveries in one transaction: new ones with their side effects, retries counted
+    and answered from their first delivery (which may be in this same batch)."""
     try:
         with write_turn(), transaction.atomic():
-            row.save(force_insert=True)
-            _side_effects(row, message, outcome)
+            _store_together(batch)
     except IntegrityError:
-        return _repeat(row.dedup_key)
-    return outcome.reply
+        # Another process stored one of these keys between our look and our insert
+        # (PostgreSQL; SQLite's write lock rules it out): settle them one at a time.
+        for delivery in batch:
+            _store_alone(delivery)
+
+
+def _store_together(batch: list[Delivery]) -> None:
+    firsts: dict[str, Delivery] = {}
+    for delivery in batch:
+        firsts.setdefault(delivery.row.dedup_key, delivery)
+    stored = insert_new([d.row for d in firsts.values()])
+    for delivery in batch:
+        if delivery is firsts[delivery.row.dedup_key] and delivery.row.dedup_key in stored:
+            delivery.row.pk = stored[delivery.row.dedup_key]
+            _side_effects(delivery.row, delivery.message, delivery.outcome)
+            delivery.reply = delivery.outcome.reply
+        else:
+            delivery.reply = _repeat(delivery.row.dedup_key)
+
+
+def insert_new(rows: list[InboundMessage]) -> dict[str, int]:
+    """INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING: the ids of the rows that were
+    new, by dedup key, in one statement. Written out because the ORM's bulk_create cannot say
+    which rows it skipped, and compiling it cost more than the insert itself."""
+    fields = [f for f in InboundMessage._meta.concrete_fields if not f.primary_key]
+    values: list = []
+    for row in rows:
+        for field in fields:
+            values.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
+    quote = connection.ops.quote_name
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only quoted model names and placeholders go into the text; every value is a parameter.
+    table, key = quote(InboundMessage._meta.db_table), quote("dedup_key")
+    columns = ", ".join(quote(f.column) for f in fields)
+    tuples = ", ".join([one_row] * len(rows))
+    sql = f"INSERT INTO {table} ({columns}) VALUES {tuples} ON CONFLICT ({key}) DO NOTHING"  # noqa: S608
+    sql += f" RETURNING {quote('id')}, {key}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return {key: pk for pk, key in cursor.fetchall()}
+
+
+def _store_alone(delivery: Delivery) -> None:
+    try:
+        with write_turn(), transaction.atomic():
+            delivery.row.save(force_insert=True)
+            _side_effects(delivery.row, delivery.message, delivery.outcome)
+        delivery.reply = delivery.outcome.reply
+    except IntegrityError:
+        delivery.reply = _repeat(delivery.row.dedup_key)
+
+
+_group: GroupCommit[Delivery] = GroupCommit(store)
 
 
 def _repeat(dedup_key: str) -> Reply | None:
