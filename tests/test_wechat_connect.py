@@ -65,3 +65,10 @@ def test_a_real_account_syncs_its_followers_daily_and_the_simulated_one_does_not
     assert "sync_followers_task" not in names()
     settings.WECHAT_APP_ID = "wxreal000000000001"
     assert "sync_followers_task" in names()
+
+
+def test_only_the_configured_wechat_domain_check_files_are_served(client, settings):
+    settings.WECHAT_VERIFY_CODES = ["Ab12Cd34"]
+    response = client.get("/MP_verify_Ab12Cd34.txt")
+    assert response.status_code == 200 and response.content == b"Ab12Cd34"
+    assert client.get("/MP_verify_Other999.txt").status_code == 404

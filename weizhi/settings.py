@@ -274,6 +274,9 @@ WECHAT_REPLAY_WINDOW = envint("WECHAT_REPLAY_WINDOW", 300, minimum=10)
 WECHAT_OAUTH = envbool("WECHAT_OAUTH", False)
 # JS-SDK config at /wechat/oauth/jssdk/config/ (needs the JS安全域名 set in WeChat's console).
 WECHAT_JSSDK = envbool("WECHAT_JSSDK", False)
+# The codes of WeChat's domain check files (MP_verify_<code>.txt) to serve at the site root,
+# comma-separated; WeChat asks for one when 网页授权域名 or JS接口安全域名 is set.
+WECHAT_VERIFY_CODES = envlist("WECHAT_VERIFY_CODES", [])
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
 LOGGING = {

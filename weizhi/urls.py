@@ -8,9 +8,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from weizhi.content import reader
 from weizhi.core import views as core_views
+from weizhi.wechat import views as wechat_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    re_path(r"^MP_verify_(?P<code>[A-Za-z0-9]{1,64})\.txt$", wechat_views.verify_file),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

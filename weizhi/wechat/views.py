@@ -8,7 +8,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -88,6 +89,14 @@ def answer_post(
         return Answer(503, "busy")
     body = encode_reply(config, decoded, reply)
     return Answer(200, body, PLAIN if reply is None else XML)
+
+
+def verify_file(request: HttpRequest, code: str) -> HttpResponse:
+    """WeChat's domain check: MP_verify_<code>.txt holds its own code. Only the codes the
+    operator configured are served, so nobody else can claim this domain for their account."""
+    if code not in settings.WECHAT_VERIFY_CODES:
+        raise Http404("unknown verify file")
+    return HttpResponse(code, content_type=PLAIN)
 
 
 @csrf_exempt
