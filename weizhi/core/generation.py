@@ -24,14 +24,23 @@ class Generation:
     def __init__(self, name: str) -> None:
         self.name = name
         self.key = f"{name}:generation"
+        self._seen: tuple[float, str] | None = None  # (when read, value), for max_age
 
     def path(self) -> str:
         """The file whose mtime is the embedded mode's generation."""
         return _path(str(settings.VAR_DIR), self.name)
 
-    def current(self) -> str:
+    def current(self, max_age: float = 0.0) -> str:
+        """The generation now; with max_age, a value this process read at most that many
+        seconds ago will do (it saves a Redis round trip per call on hot paths)."""
         if settings.REDIS_URL:
-            return str(cache.get_or_set(self.key, lambda: secrets.token_hex(4), None))
+            seen = self._seen
+            now = time.monotonic()
+            if max_age and seen is not None and now - seen[0] < max_age:
+                return seen[1]
+            value = str(cache.get_or_set(self.key, lambda: secrets.token_hex(4), None))
+            self._seen = (now, value)
+            return value
         try:
             return str(os.stat(self.path()).st_mtime_ns)
         except FileNotFoundError:
@@ -40,6 +49,7 @@ class Generation:
     def bump(self) -> None:
         """Make every process see a new generation."""
         if settings.REDIS_URL:
+            self._seen = None
             cache.set(self.key, secrets.token_hex(4), None)
             return
         path = self.path()

@@ -104,7 +104,7 @@ _held: tuple[str, Account] | None = None
 def current_account() -> Account:
     """The account in force now, from memory unless the settings changed since."""
     global _held
-    generation = ACCOUNT.current()
+    generation = ACCOUNT.current(max_age=1.0)  # another process's save is seen within 1 s
     held = _held
     if held is not None and held[0] == generation:
         return held[1]

@@ -20,6 +20,9 @@ from .models import ReplyCard, ReplyRule
 from .protocol import Article
 
 RULES = Generation("wechat-rules")
+# Scaled mode reads generations from Redis; on the callback's hot path a second-old value is
+# fine (a rule saved in another process is live within a second).
+STALE_OK = 1.0
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ _held: tuple[str, dict[str, tuple[CompiledRule, ...]]] | None = None
 
 def current_rules() -> dict[str, tuple[CompiledRule, ...]]:
     global _held
-    generation = RULES.current() + "/" + PAGES.current()
+    generation = RULES.current(max_age=STALE_OK) + "/" + PAGES.current(max_age=STALE_OK)
     held = _held
     if held is not None and held[0] == generation:
         return held[1]
