@@ -8,11 +8,16 @@ stat() call or one Redis GET, cheap enough for every request.
 import functools
 import os
 import secrets
+import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -58,3 +63,31 @@ class Generation:
         # Two bumps within the file system's timestamp resolution must still differ.
         stamp = time.time_ns()
         os.utime(path, ns=(stamp, stamp))
+
+
+class HeldByGeneration(Generic[T]):
+    """A value loaded once per process and loaded again when any of its generations moves:
+    what the callback keeps in memory (account settings, compiled reply rules)."""
+
+    def __init__(
+        self, load: Callable[[], T], generations: Sequence[Generation], max_age: float = 0.0
+    ) -> None:
+        self._load = load
+        self._generations = generations
+        self._max_age = max_age
+        self._lock = threading.Lock()
+        self._held: tuple[str, T] | None = None
+
+    def get(self) -> T:
+        generation = "/".join(g.current(max_age=self._max_age) for g in self._generations)
+        held = self._held
+        if held is not None and held[0] == generation:
+            return held[1]
+        with self._lock:
+            value = self._load()
+            self._held = (generation, value)
+            return value
+
+    def forget(self) -> None:
+        """Drop this process's copy; the next get() loads it again."""
+        self._held = None

@@ -6,14 +6,13 @@ generation moves (any process saving the settings bumps it).
 """
 
 import functools
-import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from weizhi.core.generation import Generation
+from weizhi.core.generation import Generation, HeldByGeneration
 
 from .models import AccountSettings
 from .protocol import CallbackConfig, MessageCrypto, Mode
@@ -97,21 +96,13 @@ def load_account() -> Account:
     )
 
 
-_lock = threading.Lock()
-_held: tuple[str, Account] | None = None
+# Another process's save is seen within a second.
+_held = HeldByGeneration(load_account, [ACCOUNT], max_age=1.0)
 
 
 def current_account() -> Account:
     """The account in force now, from memory unless the settings changed since."""
-    global _held
-    generation = ACCOUNT.current(max_age=1.0)  # another process's save is seen within 1 s
-    held = _held
-    if held is not None and held[0] == generation:
-        return held[1]
-    with _lock:
-        account = load_account()
-        _held = (generation, account)
-        return account
+    return _held.get()
 
 
 @functools.lru_cache(maxsize=4)
@@ -125,8 +116,7 @@ def current_callback_config() -> CallbackConfig:
 
 def forget_account() -> None:
     """Drop this process's copy (tests that change Django settings call this)."""
-    global _held
-    _held = None
+    _held.forget()
 
 
 @receiver(post_save, sender=AccountSettings)

@@ -6,7 +6,6 @@ the page cache's generation, which rebuilds the news cards (titles, links) too.
 """
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import time
 
@@ -14,7 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from weizhi.content.pagecache import PAGES
-from weizhi.core.generation import Generation
+from weizhi.core.generation import Generation, HeldByGeneration
 
 from .models import ReplyCard, ReplyRule
 from .protocol import Article
@@ -129,25 +128,15 @@ def load_rules() -> dict[str, tuple[CompiledRule, ...]]:
     return {trigger: tuple(rules) for trigger, rules in by_trigger.items()}
 
 
-_lock = threading.Lock()
-_held: tuple[str, dict[str, tuple[CompiledRule, ...]]] | None = None
+_held = HeldByGeneration(load_rules, [RULES, PAGES], max_age=STALE_OK)
 
 
 def current_rules() -> dict[str, tuple[CompiledRule, ...]]:
-    global _held
-    generation = RULES.current(max_age=STALE_OK) + "/" + PAGES.current(max_age=STALE_OK)
-    held = _held
-    if held is not None and held[0] == generation:
-        return held[1]
-    with _lock:
-        rules = load_rules()
-        _held = (generation, rules)
-        return rules
+    return _held.get()
 
 
 def forget_rules() -> None:
-    global _held
-    _held = None
+    _held.forget()
 
 
 @receiver(post_save, sender=ReplyRule)
