@@ -15,6 +15,7 @@ from django.dispatch import receiver
 from weizhi.content.pagecache import PAGES
 from weizhi.core.generation import Generation, HeldByGeneration
 
+from .actions import absolute
 from .models import ReplyCard, ReplyRule
 from .protocol import Article
 
@@ -67,12 +68,6 @@ class CompiledRule:
         return None
 
 
-def _absolute(url: str) -> str:
-    from django.conf import settings
-
-    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
-
-
 def card_for(card: ReplyCard) -> Article | None:
     page = card.page.specific if card.page_id else None
     if page is not None and not page.live:
@@ -81,8 +76,8 @@ def card_for(card: ReplyCard) -> Article | None:
     return Article(
         title=card.title or (page.title if page else ""),
         description=card.description or getattr(page, "summary", ""),
-        pic_url=_absolute(image.get_rendition("fill-360x200").url) if image else "",
-        url=_absolute(page.url) if page is not None else card.url,
+        pic_url=absolute(image.get_rendition("fill-360x200").url) if image else "",
+        url=absolute(page.url) if page is not None else card.url,
     )
 
 
