@@ -33,6 +33,21 @@ def login_link(openid: str, next_path: str = "/me/") -> str:
     return settings.SITE_URL + reverse("wechat-login", args=[token])
 
 
+def safe_next(value: str | None) -> str:
+    """A path on this site to go on to, or /me/."""
+    if value and value.startswith("/") and url_has_allowed_host_and_scheme(value, None):
+        return value
+    return "/me/"
+
+
+def welcome(request: HttpRequest, follower: Follower, next_path: str) -> HttpResponse:
+    """Log the follower in; one not yet known as a member first proves who they are."""
+    login_follower(request, follower)
+    if follower.member_id is None:
+        return HttpResponseRedirect(reverse("audience:bind"))
+    return HttpResponseRedirect(safe_next(next_path))
+
+
 def _failed(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
     return render(request, "wechat/link_failed.html", {"message": message}, status=status)
 
@@ -52,10 +67,4 @@ def open_login_link(request: HttpRequest, token: str) -> HttpResponse:
     except IntegrityError:
         return _failed(request, "这个链接已经用过了，请在公众号里重新获取。")
     follower, _ = Follower.objects.get_or_create(openid=data["o"])
-    login_follower(request, follower)
-    if follower.member_id is None:
-        return HttpResponseRedirect(reverse("audience:bind"))  # first, who they are
-    next_path = data.get("next") or "/me/"
-    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None):
-        next_path = "/me/"
-    return HttpResponseRedirect(next_path)
+    return welcome(request, follower, data.get("next"))

@@ -26,14 +26,13 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
-from weizhi.audience.identity import login_follower
 from weizhi.audience.models import Follower
 from weizhi.core.ratelimit import client_address, hit
 
 from .account import Account, current_account
+from .links import safe_next, welcome
 from .outbound.errors import WeChatAPIError
 from .outbound.fake.authorize import authorize as fake_authorize
 from .outbound.fake_urls import fake_for
@@ -58,12 +57,6 @@ def in_wechat(request: HttpRequest) -> bool:
 def oauth_enabled(account: Account) -> bool:
     # The simulated account's fake implements OAuth, so the demo can try it.
     return account.simulated or settings.WECHAT_OAUTH
-
-
-def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and url_has_allowed_host_and_scheme(value, None):
-        return value
-    return "/me/"
 
 
 def _mac(issued: str, nonce: str, next_path: str) -> str:
@@ -99,7 +92,7 @@ def _next_for_state(request: HttpRequest, state: str) -> str | None:
 
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    next_path = _safe_next(request.GET.get("next"))
+    next_path = safe_next(request.GET.get("next"))
     account = current_account()
     # On the simulated account a desktop browser may ask to be treated as WeChat's.
     inside = in_wechat(request) or (account.simulated and request.GET.get("as") == "wechat")
@@ -144,17 +137,14 @@ def callback(request: HttpRequest) -> HttpResponse:
     follower, _ = Follower.objects.get_or_create(
         openid=openid, defaults={"subscribed": False, "simulated": account.simulated}
     )
-    login_follower(request, follower)
-    if follower.member_id is None:
-        return HttpResponseRedirect(reverse("audience:bind"))  # first, who they are
-    return HttpResponseRedirect(next_path)
+    return welcome(request, follower, next_path)
 
 
 @require_GET
 def in_chat(request: HttpRequest) -> HttpResponse:
     """The fallback: how to sign in where WeChat's web OAuth is not available."""
     account = current_account()
-    next_path = _safe_next(request.GET.get("next"))
+    next_path = safe_next(request.GET.get("next"))
     context = {
         "in_wechat": in_wechat(request),
         "simulated": account.simulated,
