@@ -1,16 +1,14 @@
 """Reading a story: the page cache, read counting (PV and UV) and likes."""
 
-import io
 import threading
 from datetime import date
 from urllib.parse import unquote
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 
-from tests import factories
+from tests import factories, wsgi_entry
 from weizhi.analytics.counters import LocalCounter, get_counter
 from weizhi.analytics.models import DailyVisitor, PageStats
 from weizhi.analytics.services import READER_COOKIE
@@ -190,36 +188,7 @@ def test_concurrent_page_requests_are_all_counted():
 
 
 def wsgi_get(path: str, **environ) -> tuple[str, dict, bytes]:
-    """One request through the production WSGI entry point, as granian makes it."""
-    from weizhi.wsgi import application
-
-    captured: dict = {}
-
-    def start_response(status, headers, exc_info=None):
-        captured["status"], captured["headers"] = status, dict(headers)
-
-    # WSGI carries the path as the URL's bytes read as Latin-1.
-    base = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": unquote(path).encode().decode("latin-1"),
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "localhost",
-        "REMOTE_ADDR": "10.9.9.9",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(),
-    }
-    # As Django's test client does: the test's open transaction must survive the request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        body = b"".join(application({**base, **environ}, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return captured["status"], captured["headers"], body
+    return wsgi_entry.call("GET", unquote(path).encode().decode("latin-1"), **environ)
 
 
 def test_the_wsgi_entry_answers_cached_pages_with_the_same_headers_and_counts_them(home):

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from tests import wechat_sender as wx
+from tests import wsgi_entry
 from weizhi.audience.models import Follower
 from weizhi.wechat.account import current_account, forget_account
 from weizhi.wechat.models import InboundMessage
@@ -323,42 +324,9 @@ def test_a_mass_send_report_for_a_send_we_do_not_know_is_kept_and_ignored(
 
 
 def wsgi_post(query: str, body: bytes, **environ) -> tuple[str, dict, bytes]:
-    """A POST through the production WSGI entry point, as granian makes it."""
-    import io
-
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    from weizhi.wsgi import application
-
-    captured: dict = {}
-
-    def start_response(status, headers, exc_info=None):
-        captured["status"], captured["headers"] = status, dict(headers)
-
-    base = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": wx.URL,
-        "QUERY_STRING": query,
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": "text/xml",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "localhost",
-        "REMOTE_ADDR": "10.9.9.9",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-    }
-    # As Django's test client does: the test's open transaction must survive the request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        answer = b"".join(application({**base, **environ}, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return captured["status"], captured["headers"], answer
+    return wsgi_entry.call(
+        "POST", wx.URL, body, QUERY_STRING=query, CONTENT_TYPE="text/xml", **environ
+    )
 
 
 def test_the_wsgi_entry_answers_a_message_like_the_view_and_stores_it_once():
