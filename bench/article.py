@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +28,6 @@ from processes import (
     HOST,
     BenchError,
     MemorySampler,
-    cpu_snapshot,
-    cpu_use,
     ensure_tools,
     fetch,
     free_port,
@@ -41,6 +38,7 @@ from processes import (
     stop,
     stop_all,
     wait_ready,
+    wrk_report,
 )
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -175,18 +173,7 @@ def wrk(url: str, seconds: int, args, count: bool, server_pid: int | None = None
         "-s", str(LUA),
         url, "--", *mode,
     ]  # fmt: skip
-    cpu_before = cpu_snapshot(server_pid)
-    proc = spawn(cmd)
-    try:
-        output = proc.communicate(timeout=duration + 60)[0].decode()
-    except subprocess.TimeoutExpired:
-        stop(proc, signal.SIGKILL)
-        raise BenchError(f"wrk did not finish within {duration + 60} s") from None
-    cpu_after = cpu_snapshot(server_pid)
-    line = next((x for x in output.splitlines() if x.startswith("BENCH_JSON ")), None)
-    if proc.returncode or line is None:
-        raise BenchError(f"wrk failed ({proc.returncode}):\n{output}")
-    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    raw, cpu, output = wrk_report(cmd, duration, server_pid)
     errors = raw["errors"]
     # wrk 4.1 counts as "timeout" a response slower than --timeout; it was still received.
     socket_errors = sum(errors[k] for k in ("connect", "read", "write"))
@@ -206,9 +193,9 @@ def wrk(url: str, seconds: int, args, count: bool, server_pid: int | None = None
         "socket_errors": socket_errors,
         "unanswered": raw["sent"] - raw["ok"] - raw["other"] if count else 0,
         "slower_than_timeout": errors["timeout"],
-        "cpu": cpu_use(cpu_before, cpu_after, raw["requests"]),
+        "cpu": cpu,
         "raw": raw,
-        "output": output.split("BENCH_JSON")[0].strip(),
+        "output": output,
     }
 
 

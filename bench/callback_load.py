@@ -9,11 +9,8 @@ known. Each thread sends a prefix of its file, so the plan plus the per-thread c
 that wrk prints say exactly which messages the server must have stored.
 """
 
-import json
 import math
 import random
-import signal
-import subprocess
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -21,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from callback_seed import ABOUT, CONTACT, DEFAULT, DUES, HELLO, STUDY, WELCOME
-from processes import BenchError, cpu_snapshot, cpu_use, spawn, stop
+from processes import wrk_report
 
 from weizhi.wechat.protocol import MessageCrypto, Mode
 from weizhi.wechat.protocol.sender import Sender, message_xml
@@ -187,18 +184,7 @@ def run_wrk(
         "wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
         "-s", str(lua), url, "--", str(directory), str(seconds), str(SAMPLE_EVERY),
     ]  # fmt: skip
-    before = cpu_snapshot(server_pid)
-    proc = spawn(cmd)
-    try:
-        output = proc.communicate(timeout=duration + 60)[0].decode()
-    except subprocess.TimeoutExpired:
-        stop(proc, signal.SIGKILL)
-        raise BenchError(f"wrk did not finish within {duration + 60} s") from None
-    after = cpu_snapshot(server_pid)
-    line = next((x for x in output.splitlines() if x.startswith("BENCH_JSON ")), None)
-    if proc.returncode or line is None:
-        raise BenchError(f"wrk failed ({proc.returncode}):\n{output}")
-    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    raw, cpu, _ = wrk_report(cmd, duration, server_pid)
     errors = raw["errors"]
     return {
         "rps": raw["ok"] / raw["sending_s"] if raw["sending_s"] else 0.0,
@@ -217,7 +203,7 @@ def run_wrk(
         "unanswered": sum(raw["sent"]) - raw["ok"] - raw["other"],
         "exhausted": raw["exhausted"],
         "slower_than_timeout": errors["timeout"],
-        "cpu": cpu_use(before, after, raw["requests"]),
+        "cpu": cpu,
         "samples": read_samples(directory, threads),
     }
 

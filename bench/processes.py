@@ -1,5 +1,6 @@
 """Starting, watching and stopping the benchmark's processes, through /proc."""
 
+import json
 import os
 import resource
 import shutil
@@ -216,3 +217,21 @@ def cpu_use(before: tuple, after: tuple, requests: int) -> dict:
         "other_cores": max(0.0, busy - server - load) / elapsed,
         "server_us_per_request": 1e6 * server / requests if requests else 0.0,
     }
+
+
+def wrk_report(cmd: list[str], duration: float, server_pid: int | None) -> tuple[dict, dict, str]:
+    """Run wrk with a Lua script that prints one "BENCH_JSON {…}" line: that JSON, the CPU
+    the server, wrk and the rest used meanwhile (cpu_use of its requests), and wrk's own text."""
+    before = cpu_snapshot(server_pid)
+    proc = spawn(cmd)
+    try:
+        output = proc.communicate(timeout=duration + 60)[0].decode()
+    except subprocess.TimeoutExpired:
+        stop(proc, signal.SIGKILL)
+        raise BenchError(f"wrk did not finish within {duration + 60} s") from None
+    after = cpu_snapshot(server_pid)
+    line = next((x for x in output.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if proc.returncode or line is None:
+        raise BenchError(f"wrk failed ({proc.returncode}):\n{output}")
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    return raw, cpu_use(before, after, raw["requests"]), output.split("BENCH_JSON")[0].strip()
