@@ -49,7 +49,6 @@ Entry = tuple[bytes, list[tuple[str, str]], int | None]  # body, headers, page i
 
 PAGES = Generation("pagecache")
 generation = PAGES.current
-generation_path = PAGES.path
 
 
 def purge() -> None:
