@@ -62,6 +62,8 @@ def _settings_with(env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"WECHAT_MESSAGE_MODE": "secret"}, "WECHAT_MESSAGE_MODE"),
         ({"WECHAT_ENCODING_AES_KEY": "too-short"}, "WECHAT_ENCODING_AES_KEY"),
         ({"WECHAT_APP_ID": "wx1234567890"}, "WECHAT_APP_SECRET"),
+        ({"WECHAT_ORIGINAL_ID": "gh_short"}, "WECHAT_ORIGINAL_ID"),
+        ({"WECHAT_ORIGINAL_ID": "wx3dfda90e39d6"}, "WECHAT_ORIGINAL_ID"),
     ],
 )
 def test_a_wrong_wechat_setting_stops_the_start_with_a_clear_message(env, complaint):
@@ -77,5 +79,6 @@ def test_a_complete_wechat_account_configuration_is_accepted():
         "WECHAT_TOKEN": "t",
         "WECHAT_ENCODING_AES_KEY": "a" * 43,
         "WECHAT_MESSAGE_MODE": "safe",
+        "WECHAT_ORIGINAL_ID": "gh_3dfda90e39d6",
     }
     assert _settings_with(env).returncode == 0

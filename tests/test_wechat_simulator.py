@@ -1,6 +1,8 @@
 """The 公众号模拟器's endpoints, driven as its page drives them: seal a message, POST it to the
 real callback URL, open the answer, read the chat back from the stored messages."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -8,7 +10,7 @@ from django.urls import reverse
 from tests import factories
 from tests.base import superuser, user_in
 from weizhi.audience.models import Follower
-from weizhi.wechat.account import forget_account
+from weizhi.wechat.account import current_account, forget_account
 from weizhi.wechat.models import CustomMenu, InboundMessage, ReplyCard, ReplyRule
 
 pytestmark = pytest.mark.django_db
@@ -252,6 +254,32 @@ def test_opening_refuses_replies_addressed_to_anyone_but_a_simulated_follower(ed
     opened = editor.post(OPEN, {"status": "200", "body": answer.content.decode()})
     assert opened.status_code == 403
     assert "党章全文" not in opened.content.decode()
+
+
+def cdata(xml: str, name: str) -> str:
+    return re.search(rf"<{name}><!\[CDATA\[(.*?)\]\]></{name}>", xml).group(1)
+
+
+def test_messages_go_to_the_simulated_accounts_original_id_and_come_back_from_it(editor):
+    original_id = current_account().original_id
+    assert re.fullmatch(r"gh_[0-9a-f]{12}", original_id)
+    keyword_rule()
+    openid = new_follower(editor)
+    exchange(editor, openid, "subscribe")
+    result = exchange(editor, openid, "text", text="党章")
+    assert cdata(result["sealed"]["xml"], "ToUserName") == original_id
+    assert cdata(result["xml"], "FromUserName") == original_id
+    assert "gh_weizhi" not in result["sealed"]["xml"]
+
+
+def test_on_a_real_account_messages_go_to_its_configured_original_id(
+    editor, real_account, settings
+):
+    settings.WECHAT_ORIGINAL_ID = "gh_3dfda90e39d6"
+    forget_account()
+    openid = new_follower(editor)
+    result = exchange(editor, openid, "subscribe")
+    assert cdata(result["sealed"]["xml"], "ToUserName") == "gh_3dfda90e39d6"
 
 
 def test_an_answer_that_is_not_200_or_does_not_open_is_reported(editor):

@@ -256,6 +256,8 @@ COUNTER_BACKGROUND_FLUSH = envbool("COUNTER_BACKGROUND_FLUSH", not TESTING)
 # but the AppSecret in the admin (设置 → 公众号).
 WECHAT_APP_ID = envstr("WECHAT_APP_ID")
 WECHAT_APP_SECRET = envstr("WECHAT_APP_SECRET")
+# 原始ID (gh_…), shown in WeChat's console under 注册信息; followers' messages are sent to it.
+WECHAT_ORIGINAL_ID = envstr("WECHAT_ORIGINAL_ID")
 WECHAT_TOKEN = envstr("WECHAT_TOKEN")
 WECHAT_ENCODING_AES_KEY = envstr("WECHAT_ENCODING_AES_KEY")
 WECHAT_PREVIOUS_AES_KEY = envstr("WECHAT_PREVIOUS_AES_KEY")
@@ -266,6 +268,8 @@ if WECHAT_MESSAGE_MODE not in ("", "plain", "compatible", "safe"):
 for _name in ("WECHAT_ENCODING_AES_KEY", "WECHAT_PREVIOUS_AES_KEY"):
     if globals()[_name] and not re.fullmatch(r"[A-Za-z0-9]{43}", globals()[_name]):
         raise ImproperlyConfigured(f"{_name} must be the 43 letters and digits WeChat shows")
+if WECHAT_ORIGINAL_ID and not re.fullmatch(r"gh_[0-9A-Za-z]{12}", WECHAT_ORIGINAL_ID):
+    raise ImproperlyConfigured("WECHAT_ORIGINAL_ID must be gh_ and 12 letters or digits")
 if WECHAT_APP_ID and not (WECHAT_APP_SECRET and WECHAT_TOKEN):
     raise ImproperlyConfigured("WECHAT_APP_ID needs WECHAT_APP_SECRET and WECHAT_TOKEN too")
 # Seconds a callback's timestamp may lie from now before it is refused as a replay.

@@ -34,6 +34,8 @@ class Account:
     mode: Mode
     api_base: str
     simulated: bool
+    # 原始ID, the ToUserName of what followers send; "" on a real account that has not set it.
+    original_id: str = ""
     # Where each value came from: "环境变量", "管理后台" or "模拟账号".
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -74,7 +76,10 @@ def load_account() -> Account:
             mode=Mode.SAFE,
             api_base=settings.SITE_URL + FAKE_API_PATH,
             simulated=True,
-            sources=dict.fromkeys(("app_id", "token", "aes_key", "mode", "api_base"), "模拟账号"),
+            original_id=row.simulated_original_id,
+            sources=dict.fromkeys(
+                ("app_id", "original_id", "token", "aes_key", "mode", "api_base"), "模拟账号"
+            ),
         )
     aes_key = _pick("aes_key", row.encoding_aes_key, settings.WECHAT_ENCODING_AES_KEY, sources)
     mode = _pick("mode", row.message_mode, settings.WECHAT_MESSAGE_MODE, sources)
@@ -92,6 +97,7 @@ def load_account() -> Account:
         mode=Mode(mode),
         api_base=(api_base or OFFICIAL_API_BASE).rstrip("/"),
         simulated=False,
+        original_id=_pick("original_id", row.original_id, settings.WECHAT_ORIGINAL_ID, sources),
         sources=sources,
     )
 

@@ -13,6 +13,10 @@ from wagtail.models import Orderable
 
 MAX_TEXT_REPLY = 600  # WeChat cuts passive text replies at 2048 bytes; 600 汉字 stay inside it
 MAX_KEYWORDS = 50
+# The account's original id (原始ID) as WeChat sends it in ToUserName: gh_ and 12 letters or
+# digits (lower-case hex on every account seen so far).
+ORIGINAL_ID = re.compile(r"gh_[0-9A-Za-z]{12}")
+ORIGINAL_ID_HELP = "原始ID应为 gh_ 加 12 位字母或数字，如 gh_3dfda90e39d6。"
 
 
 class MessageMode(models.TextChoices):
@@ -23,6 +27,10 @@ class MessageMode(models.TextChoices):
 
 def _new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def _new_original_id() -> str:
+    return "gh_" + secrets.token_hex(6)
 
 
 def _new_aes_key() -> str:
@@ -40,6 +48,13 @@ class AccountSettings(BaseGenericSetting):
     """
 
     app_id = models.CharField("AppID", max_length=32, blank=True)
+    original_id = models.CharField(
+        "原始ID",
+        max_length=15,
+        blank=True,
+        help_text="gh_ 开头，见微信公众平台「设置与开发 → 账号设置 → 注册信息」。"
+        "留空使用环境变量 WECHAT_ORIGINAL_ID。",
+    )
     token = models.CharField("令牌 (Token)", max_length=32, blank=True)
     encoding_aes_key = models.CharField("消息加解密密钥", max_length=43, blank=True)
     previous_aes_key = models.CharField(
@@ -57,10 +72,13 @@ class AccountSettings(BaseGenericSetting):
     simulated_token = models.CharField(max_length=40, default=_new_token, editable=False)
     simulated_aes_key = models.CharField(max_length=43, default=_new_aes_key, editable=False)
     simulated_secret = models.CharField(max_length=40, default=_new_token, editable=False)
+    simulated_original_id = models.CharField(
+        max_length=15, default=_new_original_id, editable=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     panels = [
-        FieldPanel("app_id"),
+        FieldRowPanel([FieldPanel("app_id"), FieldPanel("original_id")]),
         FieldPanel("token"),
         FieldRowPanel([FieldPanel("encoding_aes_key"), FieldPanel("previous_aes_key")]),
         FieldPanel("message_mode"),
@@ -75,6 +93,8 @@ class AccountSettings(BaseGenericSetting):
             value = getattr(self, name)
             if value and not re.fullmatch(r"[A-Za-z0-9]{43}", value):
                 raise ValidationError({name: "消息加解密密钥应为 43 位字母或数字。"})
+        if self.original_id and not ORIGINAL_ID.fullmatch(self.original_id):
+            raise ValidationError({"original_id": ORIGINAL_ID_HELP})
         if self.token and not re.fullmatch(r"[A-Za-z0-9]{3,32}", self.token):
             raise ValidationError({"token": "令牌应为 3 到 32 位字母或数字。"})
 

@@ -35,7 +35,8 @@ from .protocol.parsing import FieldValue
 from .protocol.sender import Sender, message_xml, new_msg_id
 
 PERMISSION = "wechat.change_replyrule"
-ACCOUNT_ID = "gh_weizhi_simulator"  # ToUserName: the account's original id as WeChat sends it
+# ToUserName for a real account whose 原始ID is not set yet (the callback does not check it).
+UNSET_ORIGINAL_ID = "gh_000000000000"
 MAX_TEXT = MAX_TEXT_REPLY
 MAX_KEY = 128  # WeChat's limits for a menu button's key and link
 MAX_URL = 1024
@@ -142,7 +143,9 @@ def menu_bar() -> dict:
     return {"buttons": buttons, "spare": spare, "labels": labels}
 
 
-def message_fields(follower: Follower, kind: str, text: str, key: str) -> dict[str, str | int]:
+def message_fields(
+    account: Account, follower: Follower, kind: str, text: str, key: str
+) -> dict[str, str | int]:
     """What WeChat would send for this action of the follower, after checking it could."""
     if kind not in KINDS:
         raise Refused("不认识的消息类型。")
@@ -151,7 +154,7 @@ def message_fields(follower: Follower, kind: str, text: str, key: str) -> dict[s
     if kind != "subscribe" and not follower.subscribed:
         raise Refused("这个粉丝还没有关注公众号，请先点“关注”。")
     fields: dict[str, str | int] = {
-        "ToUserName": ACCOUNT_ID,
+        "ToUserName": account.original_id or UNSET_ORIGINAL_ID,
         "FromUserName": follower.openid,
         "CreateTime": int(time.time()),
     }
@@ -337,6 +340,7 @@ def seal(request: HttpRequest) -> dict:
     account = current_account()
     follower = follower_for(request.POST.get("openid", ""), account)
     fields = message_fields(
+        account,
         follower,
         request.POST.get("kind", ""),
         request.POST.get("text", ""),
