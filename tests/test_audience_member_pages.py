@@ -1,5 +1,7 @@
 """The member pages in a plain browser: first sign-in by proof, password sign-in, "我的"."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -69,6 +71,27 @@ def test_a_member_signs_in_with_employee_number_and_password(client, wang):
     assert response.url == reverse("audience:me")
     client.post(reverse("audience:logout"))
     assert client.get(reverse("audience:me")).status_code == 302
+
+
+def test_signing_in_goes_on_to_the_page_that_asked_for_it(client, wang):
+    services.set_member_password(wang, GOOD_PASSWORD)
+    asked = client.get(reverse("audience:edit_phone"))
+    assert asked.url == "/me/login/?next=%2Fme%2Fphone%2F"
+    response = client.post(asked.url, {"employee_number": "1001", "password": GOOD_PASSWORD})
+    assert response.url == "/me/phone/"
+    assert client.get(asked.url).url == "/me/phone/"  # already signed in
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["//evil.example/", "https://evil.example/", "/\\evil.example"]
+)
+def test_signing_in_never_goes_on_to_another_site(client, wang, elsewhere):
+    services.set_member_password(wang, GOOD_PASSWORD)
+    response = client.post(
+        reverse("audience:login") + "?" + urlencode({"next": elsewhere}),
+        {"employee_number": "1001", "password": GOOD_PASSWORD},
+    )
+    assert response.url == reverse("audience:me")
 
 
 def test_a_member_without_a_password_cannot_sign_in_with_an_empty_one(client, wang):

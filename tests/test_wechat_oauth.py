@@ -186,6 +186,111 @@ def test_a_real_account_has_no_fake_authorize_page(client, account_on_fake):
     assert response.status_code == 404
 
 
+# The way in: a member page opened inside WeChat goes through OAuth by itself.
+
+
+def through_wechat(client: Client, fake, authorize_url: str, openid: str):
+    """WeChat's part of the round trip, played by the fake's authorize page over HTTP: the
+    follower is sent back to our callback with a code, which the client then opens."""
+    url = urlsplit(authorize_url)
+    query = {key: values[0] for key, values in parse_qs(url.query).items()}
+    back = httpx.get(fake.url + "/connect/oauth2/authorize", params={**query, "openid": openid})
+    assert back.status_code == 302
+    back = urlsplit(back.headers["location"])
+    assert back.path == CALLBACK
+    return client.get(f"{back.path}?{back.query}", HTTP_USER_AGENT=WECHAT_UA)
+
+
+def open_inside_wechat(client: Client, path: str) -> str:
+    """Open a member page inside WeChat, following our own redirects; where it leaves us."""
+    response = client.get(path, HTTP_USER_AGENT=WECHAT_UA)
+    while response.status_code == 302 and response["Location"].startswith("/"):
+        response = client.get(response["Location"], HTTP_USER_AGENT=WECHAT_UA)
+    assert response.status_code == 302, response.status_code
+    return response["Location"]
+
+
+def test_a_member_page_opened_inside_wechat_signs_the_follower_in_through_oauth(client, oauth_on):
+    Follower.objects.create(openid="o-bound", member=member(tree()["first"], "1001", name="王芳"))
+    authorize = open_inside_wechat(client, "/me/phone/")
+    assert authorize.startswith("https://open.weixin.qq.com/connect/oauth2/authorize?")
+    response = through_wechat(client, oauth_on, authorize, "o-bound")
+    assert response["Location"] == "/me/phone/"
+    page = client.get("/me/phone/", HTTP_USER_AGENT=WECHAT_UA)
+    assert page.status_code == 200 and "手机号" in page.content.decode()
+    assert signed_in_openid(client) == "o-bound"
+
+
+def test_a_follower_not_yet_bound_comes_back_to_the_bind_form(client, oauth_on):
+    authorize = open_inside_wechat(client, "/me/")
+    response = through_wechat(client, oauth_on, authorize, "o-new-reader")
+    assert response["Location"] == "/me/bind/"
+    page = client.get("/me/bind/", HTTP_USER_AGENT=WECHAT_UA).content.decode()
+    assert "手机号后四位" in page
+
+
+def test_the_bind_page_inside_wechat_asks_wechat_who_is_reading(client, oauth_on):
+    authorize = open_inside_wechat(client, "/me/bind/")
+    assert authorize.startswith("https://open.weixin.qq.com/")
+    assert client.get("/me/bind/").status_code == 403  # a plain browser: open it from WeChat
+
+
+def test_a_custom_menu_link_to_our_member_pages_goes_through_oauth(client, oauth_on):
+    from weizhi.wechat.menu import validate
+
+    Follower.objects.create(openid="o-bound", member=member(tree()["first"], "1001"))
+    button = {"type": "view", "name": "我的", "url": "http://127.0.0.1:8000/me/phone/?from=menu"}
+    assert validate([button]) == []
+    link = urlsplit(button["url"])  # WeChat opens the link in its own browser
+    authorize = open_inside_wechat(client, f"{link.path}?{link.query}")
+    response = through_wechat(client, oauth_on, authorize, "o-bound")
+    assert response["Location"] == "/me/phone/?from=menu"
+
+
+def test_an_off_site_next_path_on_the_login_page_is_replaced_by_me(client, oauth_on):
+    Follower.objects.create(openid="o-bound", member=member(tree()["first"], "1001"))
+    authorize = open_inside_wechat(client, "/me/login/?next=//evil.example/steal")
+    response = through_wechat(client, oauth_on, authorize, "o-bound")
+    assert response["Location"] == "/me/"
+
+
+def test_in_a_plain_browser_the_login_page_stays_and_explains_the_bind_message(client, oauth_on):
+    response = client.get("/me/", follow=True)
+    assert response.redirect_chain == [("/me/login/", 302)]
+    page = response.content.decode()
+    assert "工号" in page and "发送“绑定”" in page
+    assert oauth_on.count("/sns/oauth2/access_token") == 0
+
+
+def test_inside_wechat_without_oauth_the_login_page_stays(client, account_on_fake):
+    response = client.get("/me/phone/", HTTP_USER_AGENT=WECHAT_UA, follow=True)
+    assert response.redirect_chain == [("/me/login/?next=%2Fme%2Fphone%2F", 302)]
+    assert "发送“绑定”" in response.content.decode()
+
+
+def test_a_reader_whom_oauth_signed_in_but_who_is_no_member_is_not_sent_round_again(
+    client, oauth_on
+):
+    gone = member(tree()["first"], "1001", active=False)
+    Follower.objects.create(openid="o-left", member=gone)
+    response = through_wechat(client, oauth_on, open_inside_wechat(client, "/me/"), "o-left")
+    assert response["Location"] == "/me/"
+    response = client.get("/me/", HTTP_USER_AGENT=WECHAT_UA, follow=True)
+    assert response.status_code == 200 and "党员登录" in response.content.decode()
+
+
+def test_the_password_form_stays_reachable_inside_wechat(client, oauth_on):
+    response = client.get("/me/login/", {"with": "password"}, HTTP_USER_AGENT=WECHAT_UA)
+    assert response.status_code == 200 and "党员登录" in response.content.decode()
+    failed = come_back(client, "made-up", start(client)["state"]).content.decode()
+    assert 'href="/me/login/?with=password"' in failed
+
+
+def test_the_simulated_account_inside_wechat_goes_to_its_own_authorize_page(client):
+    authorize = open_inside_wechat(client, "/me/")
+    assert authorize.startswith("http://127.0.0.1:8000/wechat/oauth/fake/connect/oauth2/authorize?")
+
+
 # JS-SDK config.
 
 

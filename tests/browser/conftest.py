@@ -12,6 +12,7 @@ WECHAT_UA = (
     "Version/4.0 Chrome/120.0.0.0 Mobile Safari/537.36 MicroMessenger/8.0.50.2701(0x28003253) "
     "NetType/WIFI Language/zh_CN"
 )
+PLAIN_UA = WECHAT_UA.split(" MicroMessenger/")[0]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Playwright's sync API runs an event loop in this thread; Django refuses database access
@@ -46,14 +47,13 @@ def browser(django_db_setup, django_db_blocker):
         browser.close()
 
 
-@pytest.fixture
-def phone(browser):
+def _phone(browser, user_agent: str):
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
-        user_agent=WECHAT_UA,
+        user_agent=user_agent,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
     )
@@ -61,6 +61,18 @@ def phone(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone inside WeChat's browser."""
+    yield from _phone(browser, WECHAT_UA)
+
+
+@pytest.fixture
+def plain_phone(browser):
+    """A phone in its own browser, outside WeChat."""
+    yield from _phone(browser, PLAIN_UA)
 
 
 @pytest.fixture

@@ -17,41 +17,41 @@ pytestmark = [
 PASSWORD = "hongqi-2026-党建"
 
 
-def test_a_member_signs_in_for_the_first_time_and_sees_my_profile(live_server, phone):
+def test_a_member_signs_in_for_the_first_time_and_sees_my_profile(live_server, plain_phone):
     load_demo_audience()
-    phone.goto(live_server.url + "/me/")
-    phone.wait_for_url("**/me/login/")
-    screenshot(phone, "member-login")
+    plain_phone.goto(live_server.url + "/me/")
+    plain_phone.wait_for_url("**/me/login/")
+    screenshot(plain_phone, "member-login")
 
-    phone.get_by_role("link", name="首次登录 / 忘记密码").click()
-    phone.get_by_label("工号").fill(DEMO_MEMBER["employee_number"])
-    phone.get_by_label("姓名").fill(DEMO_MEMBER["name"])
-    phone.get_by_label("手机号后四位").fill("0000")
-    phone.get_by_role("button", name="下一步").click()
-    assert phone.locator(".form-error").inner_text().startswith("信息与名册不符")
-    screenshot(phone, "member-first-login-error")
+    plain_phone.get_by_role("link", name="首次登录 / 忘记密码").click()
+    plain_phone.get_by_label("工号").fill(DEMO_MEMBER["employee_number"])
+    plain_phone.get_by_label("姓名").fill(DEMO_MEMBER["name"])
+    plain_phone.get_by_label("手机号后四位").fill("0000")
+    plain_phone.get_by_role("button", name="下一步").click()
+    assert plain_phone.locator(".form-error").inner_text().startswith("信息与名册不符")
+    screenshot(plain_phone, "member-first-login-error")
 
-    phone.get_by_label("手机号后四位").fill(DEMO_MEMBER["phone"][-4:])
-    phone.get_by_role("button", name="下一步").click()
-    phone.wait_for_url("**/me/password/")
-    phone.get_by_label("新密码").fill(PASSWORD)
-    phone.get_by_label("再输入一次").fill(PASSWORD)
-    phone.get_by_role("button", name="保存并登录").click()
+    plain_phone.get_by_label("手机号后四位").fill(DEMO_MEMBER["phone"][-4:])
+    plain_phone.get_by_role("button", name="下一步").click()
+    plain_phone.wait_for_url("**/me/password/")
+    plain_phone.get_by_label("新密码").fill(PASSWORD)
+    plain_phone.get_by_label("再输入一次").fill(PASSWORD)
+    plain_phone.get_by_role("button", name="保存并登录").click()
 
-    phone.wait_for_url(live_server.url + "/me/")
-    assert phone.locator(".profile h1").inner_text() == DEMO_MEMBER["name"]
-    assert "机关党委/综合党总支/办公室党支部" in phone.locator(".profile .org").inner_text()
-    assert phone.locator("[data-phone]").inner_text() == "138****1234"
-    assert phone.get_by_text("还没有活动记录").is_visible()
-    screenshot(phone, "member-me")
+    plain_phone.wait_for_url(live_server.url + "/me/")
+    assert plain_phone.locator(".profile h1").inner_text() == DEMO_MEMBER["name"]
+    assert "机关党委/综合党总支/办公室党支部" in plain_phone.locator(".profile .org").inner_text()
+    assert plain_phone.locator("[data-phone]").inner_text() == "138****1234"
+    assert plain_phone.get_by_text("还没有活动记录").is_visible()
+    screenshot(plain_phone, "member-me")
 
     # Signing out and in again with the new password.
-    phone.get_by_role("button", name="退出登录").click()
-    phone.wait_for_url("**/me/login/")
-    phone.get_by_label("工号").fill(DEMO_MEMBER["employee_number"])
-    phone.get_by_label("密码").fill(PASSWORD)
-    phone.get_by_role("button", name="登录").click()
-    phone.wait_for_url(live_server.url + "/me/")
+    plain_phone.get_by_role("button", name="退出登录").click()
+    plain_phone.wait_for_url("**/me/login/")
+    plain_phone.get_by_label("工号").fill(DEMO_MEMBER["employee_number"])
+    plain_phone.get_by_label("密码").fill(PASSWORD)
+    plain_phone.get_by_role("button", name="登录").click()
+    plain_phone.wait_for_url(live_server.url + "/me/")
 
 
 def test_a_follower_binds_their_wechat_by_proof_and_sees_my_profile(live_server, phone):

@@ -20,7 +20,7 @@ def _no_follower(request: HttpRequest) -> HttpResponse:
 def bind(request: HttpRequest) -> HttpResponse:
     follower = identity.current_follower(request)
     if follower is None:
-        return _no_follower(request)
+        return identity.sign_in_elsewhere(request, request.path) or _no_follower(request)
     form = ProofForm(request.POST or None)
     if request.method == "POST":
         if not proof_allowed(request, "bind"):

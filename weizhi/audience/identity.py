@@ -1,8 +1,10 @@
 """Who the reader of an H5 page is: the follower they proved to be (a one-time link from
 the chat, or OAuth), and the roster member they signed in as, kept in their session."""
 
+from collections.abc import Callable
+
 from django.core import signing
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from .models import Follower, Member
@@ -27,6 +29,33 @@ def current_follower(request: HttpRequest) -> Follower | None:
 
 def logout_follower(request: HttpRequest) -> None:
     request.session.pop(SESSION_FOLLOWER_KEY, None)
+
+
+# A channel that can tell who the reader is without a password (WeChat's web OAuth) adds a
+# route here: given the request and the path to come back to, the redirect that starts its
+# sign-in, or None where it cannot (another browser, an account without OAuth).
+SignInRoute = Callable[[HttpRequest, str], HttpResponse | None]
+_sign_in_routes: list[SignInRoute] = []
+
+
+def add_sign_in_route(route: SignInRoute) -> None:
+    if route not in _sign_in_routes:
+        _sign_in_routes.append(route)
+
+
+def sign_in_elsewhere(request: HttpRequest, next_path: str) -> HttpResponse | None:
+    """The redirect of the first route that can sign this reader in, or None.
+
+    Only while the reader's follower is unknown: one who has proved it and is still not a
+    member (not bound yet, or bound to someone who left the roster) would only come back.
+    """
+    if request.method != "GET" or current_follower(request) is not None:
+        return None
+    for route in _sign_in_routes:
+        response = route(request, next_path)
+        if response is not None:
+            return response
+    return None
 
 
 # A member who signed in on the H5 pages with employee number and password (or a one-time

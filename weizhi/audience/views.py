@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from weizhi.core.ratelimit import client_address, hit
@@ -30,20 +33,42 @@ def proof_allowed(request: HttpRequest, scope: str) -> bool:
     return by_address and by_number
 
 
+def next_path(request: HttpRequest) -> str:
+    """The page of this site to go on to after signing in: ?next=, else "我的"."""
+    value = request.GET.get("next", "")
+    if value.startswith("/") and url_has_allowed_host_and_scheme(value, None):
+        return value
+    return reverse("audience:me")
+
+
+def login_url(path: str) -> str:
+    url = reverse("audience:login")
+    return url if path == reverse("audience:me") else f"{url}?{urlencode({'next': path})}"
+
+
 def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         member = identity.current_member(request)
         if member is None:
-            return redirect("audience:login")
+            return HttpResponseRedirect(login_url(request.get_full_path()))
         return view(request, member, *args, **kwargs)
 
     return wrapper
 
 
 def login(request: HttpRequest) -> HttpResponse:
+    """Employee number and password; inside WeChat, WeChat's OAuth first where it can.
+
+    ?with=password keeps the form, for a reader whom OAuth could not sign in.
+    """
+    go_on = next_path(request)
     if identity.current_member(request) is not None:
-        return redirect("audience:me")
+        return HttpResponseRedirect(go_on)
+    if request.GET.get("with") != "password":
+        elsewhere = identity.sign_in_elsewhere(request, go_on)
+        if elsewhere is not None:
+            return elsewhere
     form = LoginForm(request.POST or None)
     if request.method == "POST":
         if not proof_allowed(request, "login"):
@@ -51,7 +76,7 @@ def login(request: HttpRequest) -> HttpResponse:
             return render(request, "audience/login.html", {"form": form}, status=429)
         if form.is_valid():
             identity.login_member(request, form.cleaned_data["member"])
-            return redirect("audience:me")
+            return HttpResponseRedirect(go_on)
     return render(request, "audience/login.html", {"form": form})
 
 

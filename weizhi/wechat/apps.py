@@ -7,4 +7,8 @@ class WechatConfig(AppConfig):
     verbose_name = "公众号"
 
     def ready(self) -> None:
-        from . import account, media, rules  # noqa: F401  (signal receivers)
+        from weizhi.audience import identity
+
+        from . import account, media, oauth_views, rules  # noqa: F401  (signal receivers)
+
+        identity.add_sign_in_route(oauth_views.sign_in_route)

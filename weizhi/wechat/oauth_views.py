@@ -1,6 +1,8 @@
 """WeChat web OAuth (snsapi_base) for the H5 pages, and the JS-SDK config they may ask for.
 
-A page that wants to know who is reading sends the browser to start/?next=/me/. Inside WeChat,
+A page that wants to know who is reading sends the browser to start/?next=/me/; a member page
+that needs a login goes the same way by itself when opened inside WeChat (sign_in_route, where
+the password form would otherwise be). Inside WeChat,
 on an account with OAuth (WECHAT_OAUTH, or the simulated account), that is WeChat's authorize
 page, which comes back to callback/ with a one-time code; everywhere else it is a page saying
 to send "绑定" in the chat for a one-time link (links.py), which works on every account.
@@ -99,11 +101,25 @@ def start(request: HttpRequest) -> HttpResponse:
     if not (inside and oauth_enabled(account)):
         fallback = reverse("wechat-oauth-in-chat")
         return HttpResponseRedirect(f"{fallback}?{urlencode({'next': next_path})}")
+    return _to_authorize(request, account, next_path)
+
+
+def _to_authorize(request: HttpRequest, account: Account, next_path: str) -> HttpResponse:
     redirect_uri = settings.SITE_URL + reverse("wechat-oauth-callback")
     state = _new_state(request, next_path)
     return HttpResponseRedirect(
         authorize_url(account.app_id, redirect_uri, state, base=authorize_base(account))
     )
+
+
+def sign_in_route(request: HttpRequest, next_path: str) -> HttpResponse | None:
+    """The member pages' way in (audience.identity.add_sign_in_route): a page that needs a
+    login, opened inside WeChat on an account with OAuth, goes straight to WeChat's authorize
+    page instead of the password form. Custom-menu links to /me/… arrive this way too."""
+    account = current_account()
+    if not (in_wechat(request) and oauth_enabled(account)):
+        return None
+    return _to_authorize(request, account, safe_next(next_path))
 
 
 def _failed(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
