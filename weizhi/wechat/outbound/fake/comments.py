@@ -2,7 +2,8 @@
 unmarkelect, delete, reply/add and reply/delete, with WeChat's shapes and error codes.
 
 A thread is one article of a send, keyed by (msg_data_id, index). Threads exist for the
-msg_data_ids the fake's mass sends returned, and for any that State.add_comment seeded.
+msg_data_ids the fake's mass sends and successful publishes (freepublish/submit) returned,
+and for any that State.add_comment seeded.
 """
 
 import time
@@ -75,12 +76,20 @@ def _thread(fake: FakeWeChat, body: dict) -> Thread:
         raise refuse(88000)
     key = (_id(body.get("msg_data_id")), int(body.get("index") or 0))
     thread = fake.state.comment_threads.get(key)
-    sent = any(_id(send["msg_data_id"]) == key[0] for send in fake.state.mass_sends)
-    if thread is None and key[1] == 0 and sent:
+    if thread is None and key[1] == 0 and _sent(fake, key[0]):
         thread = fake.state.comment_threads[key] = Thread()
     if thread is None:
         raise refuse(88001)
     return thread
+
+
+def _sent(fake: FakeWeChat, msg_data_id: str) -> bool:
+    if any(_id(send["msg_data_id"]) == msg_data_id for send in fake.state.mass_sends):
+        return True
+    return any(
+        _id(job["msg_data_id"]) == msg_data_id and job["publish_status"] == 0
+        for job in fake.state.publishes.values()
+    )
 
 
 def _comment(fake: FakeWeChat, body: dict) -> FakeComment:

@@ -184,29 +184,41 @@ def freepublish_submit(fake: FakeWeChat, request: Request) -> dict:
     media_id = str(request.body().get("media_id"))
     articles = _take_draft(fake, media_id)
     publish_id = str(fake.state.next_id())
+    msg_data_id = str(fake.state.next_id())
     fake.state.published_articles[publish_id] = articles
     article_id = secrets.token_urlsafe(24)
+    # The fake's jobs finish at once; a test sets publish_status to play a slower one.
     fake.state.publishes[publish_id] = {
-        "publish_id": publish_id,
         "publish_status": 0,
         "article_id": article_id,
-        "article_detail": {
-            "count": len(articles),
-            "item": [
-                {"idx": i, "article_url": f"https://mp.weixin.qq.com/s/{article_id}{i}"}
-                for i in range(1, len(articles) + 1)
-            ],
-        },
+        "article_urls": [
+            f"https://mp.weixin.qq.com/s/{article_id}{i}" for i in range(1, len(articles) + 1)
+        ],
+        "msg_data_id": msg_data_id,
         "fail_idx": [],
     }
-    return {**OK, "publish_id": publish_id, "msg_data_id": fake.state.next_id()}
+    return {**OK, "publish_id": publish_id, "msg_data_id": msg_data_id}
 
 
 def freepublish_get(fake: FakeWeChat, request: Request) -> dict:
-    job = fake.state.publishes.get(str(request.body().get("publish_id")))
+    """The 发布状态轮询 answer: article_id and article_detail only once the job succeeded
+    (status 0), fail_idx (numbered from 1) only for 2 and 4."""
+    publish_id = str(request.body().get("publish_id") or "")
+    job = fake.state.publishes.get(publish_id)
     if job is None:
-        raise Refusal(48006, "publish_id not exist")
-    return {**OK, **job}
+        raise Refusal(48006, "publish_id not exist")  # WeChat documents no code for this
+    status = int(job["publish_status"])
+    answer: dict[str, Any] = {**OK, "publish_id": publish_id, "publish_status": status}
+    if status == 0:
+        urls = job["article_urls"]
+        answer["article_id"] = job["article_id"]
+        answer["article_detail"] = {
+            "count": len(urls),
+            "item": [{"idx": i, "article_url": url} for i, url in enumerate(urls, start=1)],
+        }
+    failed = job["fail_idx"] or list(range(1, len(job["article_urls"]) + 1))
+    answer["fail_idx"] = failed if status in (2, 4) else []
+    return answer
 
 
 # Mass sending.
