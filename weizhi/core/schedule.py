@@ -33,6 +33,11 @@ def default_jobs() -> list[Job]:
         # In embedded mode each web process flushes its own counters; in scaled mode the
         # counts wait in Redis for this job.
         jobs.append(Job(flush_counters, every=settings.COUNTER_FLUSH_SECONDS))
+    # There is always an account to ask (the simulated one when none is configured), so
+    # publishes whose PUBLISHJOBFINISH is overdue are always looked for.
+    from weizhi.wechat.outbound.publish_poll import poll_publishes
+
+    jobs.append(Job(poll_publishes, every=60))
     if settings.WECHAT_APP_ID:
         # A real account: bring followers and their tags in once a day.
         from weizhi.wechat.outbound.followers import sync_followers_task

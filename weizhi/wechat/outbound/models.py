@@ -101,6 +101,10 @@ class WeChatSend(models.Model):
     sent_count = models.IntegerField("送达人数", null=True, blank=True)
     created_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # The fallback for a PUBLISHJOBFINISH that never comes: when to ask freepublish/get next,
+    # and how many times we asked (see publish_poll.py).
+    next_poll_at = models.DateTimeField("下次查询发布结果", null=True, blank=True, db_index=True)
+    polls = models.PositiveSmallIntegerField("已查询次数", default=0)
 
     class Meta:
         verbose_name = "公众号发送记录"

@@ -3,12 +3,15 @@
 publish_to_wechat() records the request and queues run_send(); the work (uploads, draft/add,
 freepublish/submit or preview + sendall) runs on a task worker, never in a web request.
 WeChat reports the end of a publish or mass send to the callback, whose router calls
-on_publish_job_finished() / on_mass_send_finished().
+on_publish_job_finished() / on_mass_send_finished(). Should that report of a publish never
+come, publish_poll.py asks freepublish/get instead; settle_publish() takes whichever answer
+comes first.
 """
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +38,9 @@ PUBLISH_STATUS = {
     5: "发布成功后文章已被删除",
     6: "发布成功后文章已被系统封禁",
 }
+# When publish_poll.py asks freepublish/get: this long after the submit, then after each
+# answer that the job is still running (or no answer), the next wait; about a day in all.
+POLL_WAITS = tuple(timedelta(minutes=m) for m in (5, 10, 30, 60, 120, 240, 480, 480))
 Mode = WeChatSend.Mode
 Status = WeChatSend.Status
 
@@ -99,9 +105,13 @@ def perform(send: WeChatSend, client: WeChatClient) -> None:
     if send.mode == Mode.PUBLISH:
         body = client.post("/cgi-bin/freepublish/submit", {"media_id": send.draft_media_id})
         send.publish_id = str(body["publish_id"])
+        send.msg_data_id = str(body.get("msg_data_id") or "")  # what the comment API wants
         send.status = Status.SUBMITTED
         send.message = "已提交发布，等待微信的发布结果。"
-        send.save(update_fields=["publish_id", "status", "message"])
+        send.next_poll_at = timezone.now() + POLL_WAITS[0]
+        send.polls = 0
+        fields = ["publish_id", "msg_data_id", "status", "message", "next_poll_at", "polls"]
+        send.save(update_fields=fields)
         return
     for openid in send.preview_openids:
         preview = {"touser": openid, "mpnews": {"media_id": send.draft_media_id}}
@@ -224,14 +234,47 @@ def on_publish_job_finished(event: PublishJobFinishEvent) -> None:
     if send is None:
         log.info("publish job %s finished but is not one of ours", event.publish_id)
         return
-    if event.publish_status == 0:
-        urls = [article.url for article in event.articles]
-        send.article_url = urls[0] if urls else ""
-        send.save(update_fields=["article_url"])
-        _finish(send, Status.SUCCEEDED, "已发布到公众号。")
-        return
-    reason = PUBLISH_STATUS.get(event.publish_status, f"状态 {event.publish_status}")
-    _finish(send, Status.FAILED, f"微信发布未成功：{reason}。", event.publish_status)
+    urls = [article.url for article in event.articles]
+    settle_publish(send, event.publish_status, urls, via="event")
+
+
+def settle_publish(send: WeChatSend, publish_status: int, urls: Sequence[str], via: str) -> bool:
+    """Record how a publish job ended, once. The callback's PUBLISHJOBFINISH and the
+    freepublish/get poll both come here; whichever comes second finds the send settled and
+    changes nothing. False when it was settled already."""
+    if publish_status == 0:
+        values = {"status": Status.SUCCEEDED, "message": "已发布到公众号。", "errcode": None}
+        values["article_url"] = urls[0] if urls else ""
+    else:
+        reason = PUBLISH_STATUS.get(publish_status, f"状态 {publish_status}")
+        message = f"微信发布未成功：{reason}。"
+        values = {"status": Status.FAILED, "message": message, "errcode": publish_status}
+    return _settle(send, via, **values)
+
+
+def give_up_publish(send: WeChatSend, note: str = "") -> bool:
+    """No result after the last poll: stop waiting, and say what the operator should check."""
+    hours = round(sum(wait.total_seconds() for wait in POLL_WAITS) / 3600)
+    message = (
+        f"约 {hours} 小时内没有得到微信的发布结果（未收到发布完成通知，查询发布状态也没有"
+        "结果），已停止等待。文章可能已经发出，请到公众平台「内容与互动 → 发表记录」中核对。"
+    )
+    if note:
+        message += f"最后一次查询：{note}"
+    return _settle(send, "the poll giving up", status=Status.FAILED, message=message[:500])
+
+
+def _settle(send: WeChatSend, via: str, **values) -> bool:
+    """Finish a submitted publish with one conditional UPDATE: only the first caller wins."""
+    values.update(finished_at=timezone.now(), next_poll_at=None)
+    won = WeChatSend.objects.filter(pk=send.pk, status=Status.SUBMITTED).update(**values)
+    if not won:
+        log.info("wechat send %s already settled; %s changes nothing", send.pk, via)
+        return False
+    for name, value in values.items():
+        setattr(send, name, value)
+    log.info("wechat send %s settled by %s status=%s", send.pk, via, values["status"])
+    return True
 
 
 def on_mass_send_finished(event: MassSendJobFinishEvent) -> None:
