@@ -1,9 +1,13 @@
 """Comments on WeChat articles: pulled in, moderated in the admin, every change asked of the
 fake WeChat API over HTTP first and written to Wagtail's audit log."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
+from tests import factories
 from tests.base import user_in
 from weizhi.wechat.outbound import comments
 from weizhi.wechat.outbound.models import ArticleComment, WeChatSend
@@ -246,7 +250,7 @@ def test_a_failed_pull_is_shown_in_chinese_and_stores_nothing(
 
 def test_a_send_without_msg_data_id_is_refused_in_chinese(account_on_fake, send):
     send.msg_data_id = ""
-    with pytest.raises(comments.CommentError, match="只有群发的图文"):
+    with pytest.raises(comments.CommentError, match="只有已提交的发布或群发"):
         comments.open_comments(send)
     assert account_on_fake.count("/cgi-bin/comment/open") == 0
 
@@ -287,3 +291,104 @@ def test_the_fake_checks_counts_replies_and_privilege(account_on_fake, send):
     assert errcode("/cgi-bin/comment/markelect", user_comment_id=uid) == 88004
     fake.state.comment_privilege = False
     assert errcode("/cgi-bin/comment/open") == 88000
+
+
+# Freepublished articles (发布), and the daily pull.
+
+
+def published(fake, capture, title: str = "发布的文章") -> WeChatSend:
+    """A story through the real publish path: draft/add, freepublish/submit, then the poll."""
+    from weizhi.wechat.outbound.publish_poll import poll_publishes
+    from weizhi.wechat.outbound.services import publish_to_wechat
+
+    page = factories.article(title=title, cover=factories.image(f"{title}封面"))
+    with capture(execute=True):
+        send = publish_to_wechat(page, "publish")
+    WeChatSend.objects.filter(pk=send.pk).update(next_poll_at=timezone.now())
+    poll_publishes.enqueue()
+    send.refresh_from_db()
+    return send
+
+
+def test_a_freepublished_article_has_its_comments_managed_too(
+    account_on_fake, home, moderator, client, django_capture_on_commit_callbacks
+):
+    fake = account_on_fake
+    send = published(fake, django_capture_on_commit_callbacks)
+    assert send.status == WeChatSend.Status.SUCCEEDED and send.msg_data_id
+    comments.open_comments(send, user=moderator)
+    assert fake.state.comment_threads[(send.msg_data_id, 0)].open
+
+    made = fake.state.add_comment(send.msg_data_id, "o-reader", "写得好")
+    assert comments.pull_comments(send).created == 1
+    comments.reply(row(made), "谢谢")
+    assert made.reply["content"] == "谢谢"
+
+    client.force_login(moderator)
+    page = client.get("/admin/wechat/comment-articles/").content.decode()
+    assert "发布的文章" in page
+
+
+def test_a_failed_publish_offers_no_comments(
+    account_on_fake, home, moderator, client, django_capture_on_commit_callbacks
+):
+    from weizhi.wechat.outbound.client import default_client
+    from weizhi.wechat.outbound.errors import WeChatAPIError
+    from weizhi.wechat.outbound.services import publish_to_wechat
+
+    fake = account_on_fake
+    page = factories.article(title="未通过审核", cover=factories.image("封面"))
+    with django_capture_on_commit_callbacks(execute=True):
+        send = publish_to_wechat(page, "publish")
+    send.refresh_from_db()
+    fake.state.publishes[send.publish_id]["publish_status"] = 4
+    with pytest.raises(WeChatAPIError) as refused:  # the fake has no article to comment on
+        default_client().post("/cgi-bin/comment/open", {"msg_data_id": send.msg_data_id})
+    assert refused.value.errcode == 88001
+    WeChatSend.objects.filter(pk=send.pk).update(status=WeChatSend.Status.FAILED)
+    assert not comments.commentable_sends().filter(pk=send.pk).exists()
+    client.force_login(moderator)
+    assert "未通过审核" not in client.get("/admin/wechat/comment-articles/").content.decode()
+
+
+def mass_send(title: str, msg_data_id: str, days_ago: int = 1) -> WeChatSend:
+    send = WeChatSend.objects.create(
+        page_title=title,
+        mode=WeChatSend.Mode.MASS,
+        status=WeChatSend.Status.SUCCEEDED,
+        msg_data_id=msg_data_id,
+    )
+    WeChatSend.objects.filter(pk=send.pk).update(
+        created_at=timezone.now() - timedelta(days=days_ago)
+    )
+    return send
+
+
+def test_the_daily_pull_brings_in_recent_open_articles_once_and_gets_past_a_failure(
+    account_on_fake, moderator
+):
+    fake = account_on_fake
+    failing = mass_send("先失败的文章", "2247480010", days_ago=3)
+    fine = mass_send("近期打开留言", "2247480011")
+    closed = mass_send("已关闭留言", "2247480012")
+    old = mass_send("四十天前", "2247480013", days_ago=40)
+    never = mass_send("从未打开", "2247480014")
+    for send in (failing, fine, closed, old, never):
+        fake.state.add_comment(send.msg_data_id, "o-reader", f"{send.page_title}的留言")
+    for send in (failing, fine, closed, old):
+        comments.open_comments(send, user=moderator)
+    comments.close_comments(closed, user=moderator)
+
+    fake.fail_next("/cgi-bin/comment/list", 88001)  # the oldest, asked first
+    result = comments.pull_recent_comments.enqueue().return_value
+    assert result == "拉取 2 篇文章的留言：新增 1 条，更新 0 条，1 篇失败。"
+    assert fine.comments.count() == 1 and failing.comments.count() == 0
+    assert not (closed.comments.exists() or old.comments.exists() or never.comments.exists())
+    assert actions(failing)[-1] == "comments_pull_failed"
+
+    fake.state.add_comment(fine.msg_data_id, "o-later", "第二条留言")
+    result = comments.pull_recent_comments.enqueue().return_value
+    assert result == "拉取 2 篇文章的留言：新增 2 条，更新 0 条。"
+    assert fine.comments.count() == 2 and failing.comments.count() == 1
+    assert ArticleComment.objects.count() == 3
+    assert actions(fine) == ["comments_open", "comments_pull", "comments_pull"]

@@ -202,8 +202,15 @@ def test_the_fake_answers_freepublish_get_in_wechats_shapes(account_on_fake, sub
         client.post("/cgi-bin/freepublish/get", {"publish_id": "1"})
 
 
-def test_the_scheduler_always_looks_for_overdue_publishes(settings):
+def test_the_scheduler_always_looks_for_overdue_publishes_and_pulls_comments_for_a_real_account(
+    settings,
+):
     from weizhi.core.schedule import default_jobs
 
+    def names() -> set[str]:
+        return {job.task.name for job in default_jobs()}
+
     settings.WECHAT_APP_ID = ""
-    assert "poll_publishes" in {job.task.name for job in default_jobs()}
+    assert "poll_publishes" in names() and "pull_recent_comments" not in names()
+    settings.WECHAT_APP_ID = "wxreal000000000001"
+    assert {"poll_publishes", "pull_recent_comments"} <= names()

@@ -39,10 +39,12 @@ def default_jobs() -> list[Job]:
 
     jobs.append(Job(poll_publishes, every=60))
     if settings.WECHAT_APP_ID:
-        # A real account: bring followers and their tags in once a day.
+        # A real account: bring followers and their tags, and readers' comments, in daily.
+        from weizhi.wechat.outbound.comments import pull_recent_comments
         from weizhi.wechat.outbound.followers import sync_followers_task
 
         jobs.append(Job(sync_followers_task, every=24 * 3600))
+        jobs.append(Job(pull_recent_comments, every=24 * 3600))
     return jobs
 
 

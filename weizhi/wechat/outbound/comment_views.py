@@ -42,9 +42,7 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
 
 
 class CommentFilterSet(WagtailFilterSet):
-    send = django_filters.ModelChoiceFilter(
-        label="文章", queryset=WeChatSend.objects.exclude(msg_data_id="")
-    )
+    send = django_filters.ModelChoiceFilter(label="文章", queryset=comments.commentable_sends())
     elected = django_filters.BooleanFilter(label="精选")
     has_reply = django_filters.BooleanFilter(label="有作者回复", method="filter_has_reply")
     deleted = django_filters.BooleanFilter(label="已删除")
@@ -189,7 +187,7 @@ def send_comments(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(VIEW):
         raise PermissionDenied
     sends = list(
-        WeChatSend.objects.exclude(msg_data_id="")
+        comments.commentable_sends()
         .annotate(comment_count=Count("comments"))
         .order_by("-created_at")[:100]
     )

@@ -4,13 +4,14 @@ Every change asks WeChat first and records the outcome here only when WeChat sai
 weizhi never shows a 精选 or a reply that readers do not see. Each change is written to
 Wagtail's audit log (报告 → 网站历史, and the 历史 of each comment) with who did it.
 
-WeChat's comment API addresses an article by the msg_data_id of its send and its index in
-that send; our sends carry one article each, so the index is always 0.
+WeChat's comment API addresses an article by the msg_data_id that freepublish/submit or
+mass/sendall returned for its send, and its index in that send; our sends carry one article
+each, so the index is always 0. pull_recent_comments() is the scheduler's daily pull.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -29,6 +30,8 @@ INDEX = 0
 PAGE_SIZE = 49  # the docs say ">=50 is refused", the errmsg "count > 50": 49 satisfies both
 MAX_PAGES = 400  # 19,600 comments: a bound, so a misbehaving total cannot loop forever
 REPLY_MAX_CHARS = 1000  # WeChat publishes no number; longer replies would meet 88007 anyway
+RECENT = timedelta(days=30)  # the daily pull looks at the sends of these last days
+NO_MSG_DATA_ID = "这条发送记录没有微信的 msg_data_id（只有已提交的发布或群发可以管理留言）。"
 
 ACTIONS = {
     "wechat_outbound.comments_open": "打开留言",
@@ -73,9 +76,15 @@ class PullResult:
     seen: int = 0
 
 
+def commentable_sends():
+    """Sends whose article readers may comment on: WeChat gave a msg_data_id and the send
+    did not fail (a failed publish has an id, but no article)."""
+    return WeChatSend.objects.exclude(msg_data_id="").exclude(status=WeChatSend.Status.FAILED)
+
+
 def _call(client: WeChatClient | None, path: str, send: WeChatSend, **fields) -> dict:
     if not send.msg_data_id:
-        raise CommentError("这条发送记录没有微信的 msg_data_id（只有群发的图文可以管理留言）。")
+        raise CommentError(NO_MSG_DATA_ID)
     msg_data_id = int(send.msg_data_id) if send.msg_data_id.isdigit() else send.msg_data_id
     body = {"msg_data_id": msg_data_id, "index": INDEX, **fields}
     try:
@@ -131,7 +140,7 @@ def comment_states(sends: list[WeChatSend]) -> dict[int, tuple]:
 
 def queue_pull(send: WeChatSend, *, user=None) -> None:
     if not send.msg_data_id:
-        raise CommentError("这条发送记录没有微信的 msg_data_id（只有群发的图文可以管理留言）。")
+        raise CommentError(NO_MSG_DATA_ID)
     user_id = user.pk if user is not None and user.is_authenticated else None
     transaction.on_commit(lambda: pull_comments_task.enqueue(send.pk, user_id))
 
@@ -162,14 +171,57 @@ def pull_comments_task(send_id: int, user_id: int | None = None) -> str:
 
     send = WeChatSend.objects.get(pk=send_id)
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    result = _pull_or_record_failure(send, user)
+    if isinstance(result, CommentError):
+        return f"failed: {result.errcode}"
+    return f"created={result.created} updated={result.updated}"
+
+
+def _pull_or_record_failure(send: WeChatSend, user=None) -> PullResult | CommentError:
     try:
-        result = pull_comments(send, user=user)
+        return pull_comments(send, user=user)
     except CommentError as exc:
-        log_.warning("pull comments of send %s failed: %s", send_id, exc.message)
+        log_.warning("pull comments of send %s failed: %s", send.pk, exc.message)
         data = {"errcode": exc.errcode, "message": exc.message}
         log(instance=send, action="wechat_outbound.comments_pull_failed", user=user, data=data)
-        return f"failed: {exc.errcode}"
-    return f"created={result.created} updated={result.updated}"
+        return exc
+
+
+def sends_with_comments_open(since: datetime) -> list[WeChatSend]:
+    """Commentable sends made since then whose last 打开/关闭留言 from weizhi was 打开 (WeChat
+    has no call that tells; comments opened in its console are pulled by hand)."""
+    sends = list(commentable_sends().filter(created_at__gte=since).order_by("created_at"))
+    states = comment_states(sends)
+    opened = []
+    for send in sends:
+        switch = states.get(send.pk, (None, None))[0]
+        if switch is not None and switch.action == "wechat_outbound.comments_open":
+            opened.append(send)
+    return opened
+
+
+@task()
+def pull_recent_comments() -> str:
+    """The daily pull: new comments on the last 30 days' articles with comments open.
+    Re-pulling is harmless (rows are matched by user_comment_id); one article's failure is
+    recorded in its history and the others are still pulled."""
+    sends = sends_with_comments_open(timezone.now() - RECENT)
+    created = updated = failed = 0
+    for send in sends:
+        try:
+            result = _pull_or_record_failure(send)
+        except Exception:
+            log_.exception("pull comments of send %s failed", send.pk)
+            failed += 1
+            continue
+        if isinstance(result, CommentError):
+            failed += 1
+            continue
+        created, updated = created + result.created, updated + result.updated
+    log_.info("daily comment pull sends=%d created=%d updated=%d failed=%d",
+              len(sends), created, updated, failed)  # fmt: skip
+    summary = f"拉取 {len(sends)} 篇文章的留言：新增 {created} 条，更新 {updated} 条"
+    return summary + (f"，{failed} 篇失败。" if failed else "。")
 
 
 def _upsert(send: WeChatSend, items: list[dict]) -> PullResult:
