@@ -22,8 +22,10 @@ $(VENV)/.dev-deps: $(VENV)/.deps requirements-dev.lock
 	$(PY) -m pip install --quiet -r requirements-dev.lock
 	@touch $@
 
+# WeChat's JS-SDK from the npm registry (warns and goes on when it cannot be fetched).
 deps: $(VENV)/.deps
-dev-deps: $(VENV)/.dev-deps
+	@$(PY) -m weizhi.wechat.jssdk_vendor
+dev-deps: deps $(VENV)/.dev-deps
 
 # Debian's Chromium and CJK fonts for the browser tests (Playwright cannot fetch its own here).
 browser-deps:

@@ -72,6 +72,8 @@ def cache_key(environ: dict) -> str:
         return environ["weizhi.page_cache_key"]
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     where = f"{host}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    if "MicroMessenger" in environ.get("HTTP_USER_AGENT", ""):
+        where += "#wechat"  # inside WeChat a story carries the share-card scripts
     digest = hashlib.blake2b(where.encode("utf-8", "surrogateescape"), digest_size=16)
     return f"page:{generation()}:{digest.hexdigest()}"
 

@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 from weizhi.content.models import StoryPage
 
@@ -17,3 +18,9 @@ def story_list_items(value) -> list:
     if column is None:
         return []
     return list(stories.in_column(column).newest_first()[: value.get("count") or 5])
+
+
+@register.filter
+def absolute(url: str) -> str:
+    """A URL of ours as another site or app must see it: SITE_URL in front of a path."""
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
