@@ -235,14 +235,24 @@ def test_the_bind_page_inside_wechat_asks_wechat_who_is_reading(client, oauth_on
     assert client.get("/me/bind/").status_code == 403  # a plain browser: open it from WeChat
 
 
-def test_a_custom_menu_link_to_our_member_pages_goes_through_oauth(client, oauth_on):
-    from weizhi.wechat.menu import validate
+def test_the_demo_menus_link_to_my_page_goes_through_oauth(client, oauth_on):
+    from weizhi.wechat.demo import demo_menu
 
     Follower.objects.create(openid="o-bound", member=member(tree()["first"], "1001"))
-    button = {"type": "view", "name": "我的", "url": "http://127.0.0.1:8000/me/phone/?from=menu"}
-    assert validate([button]) == []
-    link = urlsplit(button["url"])  # WeChat opens the link in its own browser
-    authorize = open_inside_wechat(client, f"{link.path}?{link.query}")
+    [button] = [
+        sub for top in demo_menu() for sub in top.get("sub_button", []) if sub["name"] == "我的"
+    ]
+    link = urlsplit(button["url"])  # WeChat opens a view button's link in its own browser
+    assert (button["type"], link.netloc) == ("view", "127.0.0.1:8000")
+    authorize = open_inside_wechat(client, link.path)
+    response = through_wechat(client, oauth_on, authorize, "o-bound")
+    assert response["Location"] == "/me/"
+    assert client.get("/me/", HTTP_USER_AGENT=WECHAT_UA).status_code == 200
+
+
+def test_a_menu_link_keeps_its_query_through_oauth(client, oauth_on):
+    Follower.objects.create(openid="o-bound", member=member(tree()["first"], "1001"))
+    authorize = open_inside_wechat(client, "/me/phone/?from=menu")
     response = through_wechat(client, oauth_on, authorize, "o-bound")
     assert response["Location"] == "/me/phone/?from=menu"
 

@@ -83,6 +83,8 @@ def demo_menu() -> list[dict]:
             "name": "服务",
             "sub_button": [
                 {"name": "绑定党员信息", "type": "click", "key": "BIND"},
+                # Inside WeChat a member page signs the follower in through OAuth by itself.
+                {"name": "我的", "type": "view", "url": settings.SITE_URL + "/me/"},
                 {"name": "搜索文章", "type": "view", "url": settings.SITE_URL + "/search/"},
                 {"name": "联系我们", "type": "click", "key": "CONTACT"},
             ],
