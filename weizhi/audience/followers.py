@@ -4,21 +4,24 @@ Each is one upsert (INSERT … ON CONFLICT DO UPDATE), since they run on the cal
 path and two deliveries for the same follower may arrive at once.
 """
 
+import functools
 import secrets
 from datetime import datetime
+
+from weizhi.core.fastinsert import FastInsert
 
 from .models import Follower
 
 MAX_REMARK = 30
 
 
+@functools.cache
+def _upsert_of(fields: tuple[str, ...]) -> FastInsert:
+    return FastInsert(Follower, conflict=["openid"], update=fields)
+
+
 def _upsert(openid: str, **fields: object) -> None:
-    Follower.objects.bulk_create(
-        [Follower(openid=openid, **fields)],
-        update_conflicts=True,
-        unique_fields=["openid"],
-        update_fields=list(fields),
-    )
+    _upsert_of(tuple(sorted(fields))).execute([{"openid": openid, **fields}])
 
 
 def record_subscribe(openid: str, when: datetime, *, scene: str = "", qr_scene: str = "") -> None:

@@ -37,24 +37,26 @@ class Generation:
 
     def current(self, max_age: float = 0.0) -> str:
         """The generation now; with max_age, a value this process read at most that many
-        seconds ago will do (it saves a Redis round trip per call on hot paths)."""
+        seconds ago will do (it saves a Redis round trip, or a stat() that lets another
+        thread take the GIL, per call on hot paths)."""
+        seen = self._seen
+        now = time.monotonic()
+        if max_age and seen is not None and now - seen[0] < max_age:
+            return seen[1]
         if settings.REDIS_URL:
-            seen = self._seen
-            now = time.monotonic()
-            if max_age and seen is not None and now - seen[0] < max_age:
-                return seen[1]
             value = str(cache.get_or_set(self.key, lambda: secrets.token_hex(4), None))
-            self._seen = (now, value)
-            return value
-        try:
-            return str(os.stat(self.path()).st_mtime_ns)
-        except FileNotFoundError:
-            return "0"
+        else:
+            try:
+                value = str(os.stat(self.path()).st_mtime_ns)
+            except FileNotFoundError:
+                value = "0"
+        self._seen = (now, value)
+        return value
 
     def bump(self) -> None:
         """Make every process see a new generation."""
+        self._seen = None
         if settings.REDIS_URL:
-            self._seen = None
             cache.set(self.key, secrets.token_hex(4), None)
             return
         path = self.path()
@@ -89,5 +91,7 @@ class HeldByGeneration(Generic[T]):
             return value
 
     def forget(self) -> None:
-        """Drop this process's copy; the next get() loads it again."""
+        """Drop this process's copy; the next get() reads the generations and loads it again."""
         self._held = None
+        for generation in self._generations:
+            generation._seen = None

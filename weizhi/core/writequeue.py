@@ -23,9 +23,9 @@ _thread_lock = threading.Lock()
 
 
 @functools.cache
-def _lock_fd(path: str) -> int:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+def _lock_fd(var_dir: str) -> int:
+    Path(var_dir).mkdir(parents=True, exist_ok=True)
+    return os.open(Path(var_dir) / "sqlite-write.lock", os.O_RDWR | os.O_CREAT, 0o600)
 
 
 @contextlib.contextmanager
@@ -33,7 +33,7 @@ def write_turn() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    fd = _lock_fd(str(Path(settings.VAR_DIR) / "sqlite-write.lock"))
+    fd = _lock_fd(str(settings.VAR_DIR))
     with _thread_lock:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:

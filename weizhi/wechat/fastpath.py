@@ -8,7 +8,6 @@ check of the URL, goes on to Django and its view, which shares the same code bel
 """
 
 import logging
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl
@@ -17,6 +16,7 @@ from django.core import signals
 
 from weizhi.core.logging import request_id_var
 
+from .protocol.randomness import random_pool
 from .views import Answer, answer_post, content_length
 
 access_log = logging.getLogger("weizhi.access")
@@ -40,7 +40,7 @@ class CallbackApp:
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != CALLBACK_PATH:
             return self.app(environ, start_response)
         started = time.perf_counter()
-        token = request_id_var.set(secrets.token_hex(8))
+        token = request_id_var.set(random_pool.take(8).hex())
         # The signals Django's handler sends, so database connections are looked after the same way.
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:

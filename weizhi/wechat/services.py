@@ -7,14 +7,17 @@ effects (follower state, tasks) happen after it, and only for the first delivery
 """
 
 import dataclasses
+import json
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 
 from weizhi.audience import followers
+from weizhi.core.fastinsert import FastInsert
 from weizhi.core.groupcommit import GroupCommit
 from weizhi.core.writequeue import write_turn
 
@@ -91,11 +94,14 @@ def _status(outcome: Outcome) -> str:
     return InboundMessage.Status.REPLIED
 
 
+_messages = FastInsert(InboundMessage, conflict=["dedup_key"], returning=["id", "dedup_key"])
+
+
 @dataclass
 class Delivery:
     """One message on its way into the database, and the answer it gets."""
 
-    row: InboundMessage
+    row: dict[str, Any]  # InboundMessage's fields
     message: Message
     outcome: Outcome
     reply: Reply | None = None
@@ -106,21 +112,21 @@ def receive(request: DecodedRequest) -> Reply | None:
     message = request.message
     outcome = route(message)
     event = message.event if isinstance(message, Event) else ""
-    row = InboundMessage(
-        dedup_key=message.dedup_key()[:200],
-        openid=message.from_user[:64],
-        msg_type=message.msg_type[:32],
-        event=event[:40],
-        event_key=(getattr(message, "event_key", None) or "")[:200],
-        content=summary_of(message),
-        msg_id=(message.msg_id or "")[:32],
-        sent_at=datetime.fromtimestamp(message.create_time, tz=UTC),
-        raw_xml=request.raw_xml.decode("utf-8", "replace"),
-        encrypted=request.encrypted,
-        status=_status(outcome),
-        rule_id=outcome.rule_id,
-        reply=reply_to_json(outcome.reply),
-    )
+    row = {
+        "dedup_key": message.dedup_key()[:200],
+        "openid": message.from_user[:64],
+        "msg_type": message.msg_type[:32],
+        "event": event[:40],
+        "event_key": (getattr(message, "event_key", None) or "")[:200],
+        "content": summary_of(message),
+        "msg_id": (message.msg_id or "")[:32],
+        "sent_at": datetime.fromtimestamp(message.create_time, tz=UTC),
+        "raw_xml": request.raw_xml.decode("utf-8", "replace"),
+        "encrypted": request.encrypted,
+        "status": _status(outcome),
+        "rule_id": outcome.rule_id,
+        "reply": reply_to_json(outcome.reply),
+    }
     delivery = Delivery(row, message, outcome)
     _group.submit(delivery)
     return delivery.reply
@@ -133,8 +139,8 @@ def store(batch: list[Delivery]) -> None:
         with write_turn(), transaction.atomic():
             _store_together(batch)
     except IntegrityError:
-        # Another process stored one of these keys between our look and our insert
-        # (PostgreSQL; SQLite's write lock rules it out): settle them one at a time.
+        # Another process stored one of these keys between our look and our insert, or a
+        # rule was deleted while its message was on the way: one at a time, then.
         for delivery in batch:
             _store_alone(delivery)
 
@@ -142,62 +148,58 @@ def store(batch: list[Delivery]) -> None:
 def _store_together(batch: list[Delivery]) -> None:
     firsts: dict[str, Delivery] = {}
     for delivery in batch:
-        firsts.setdefault(delivery.row.dedup_key, delivery)
-    stored = insert_new([d.row for d in firsts.values()])
+        firsts.setdefault(delivery.row["dedup_key"], delivery)
+    stored = {key: pk for pk, key in _messages.execute([d.row for d in firsts.values()])}
+    retries: list[Delivery] = []
     for delivery in batch:
-        if delivery is firsts[delivery.row.dedup_key] and delivery.row.dedup_key in stored:
-            delivery.row.pk = stored[delivery.row.dedup_key]
-            _side_effects(delivery.row, delivery.message, delivery.outcome)
+        key = delivery.row["dedup_key"]
+        if delivery is firsts[key] and key in stored:
+            _side_effects(stored[key], delivery.row["sent_at"], delivery.message, delivery.outcome)
             delivery.reply = delivery.outcome.reply
         else:
-            delivery.reply = _repeat(delivery.row.dedup_key)
-
-
-def insert_new(rows: list[InboundMessage]) -> dict[str, int]:
-    """INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING: the ids of the rows that were
-    new, by dedup key, in one statement. Written out because the ORM's bulk_create cannot say
-    which rows it skipped, and compiling it cost more than the insert itself."""
-    fields = [f for f in InboundMessage._meta.concrete_fields if not f.primary_key]
-    values: list = []
-    for row in rows:
-        for field in fields:
-            values.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
-    quote = connection.ops.quote_name
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    # Only quoted model names and placeholders go into the text; every value is a parameter.
-    table, key = quote(InboundMessage._meta.db_table), quote("dedup_key")
-    columns = ", ".join(quote(f.column) for f in fields)
-    tuples = ", ".join([one_row] * len(rows))
-    sql = f"INSERT INTO {table} ({columns}) VALUES {tuples} ON CONFLICT ({key}) DO NOTHING"  # noqa: S608
-    sql += f" RETURNING {quote('id')}, {key}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return {key: pk for pk, key in cursor.fetchall()}
+            retries.append(delivery)
+    times = Counter(d.row["dedup_key"] for d in retries)
+    answers = {key: _repeat(key, n) for key, n in times.items()}
+    for delivery in retries:
+        delivery.reply = answers[delivery.row["dedup_key"]]
 
 
 def _store_alone(delivery: Delivery) -> None:
     try:
         with write_turn(), transaction.atomic():
-            delivery.row.save(force_insert=True)
-            _side_effects(delivery.row, delivery.message, delivery.outcome)
-        delivery.reply = delivery.outcome.reply
+            _store_together([delivery])
     except IntegrityError:
-        delivery.reply = _repeat(delivery.row.dedup_key)
+        # Its rule was deleted while the message was on the way: keep it without the rule.
+        log.warning(
+            "wechat message %s: its rule is gone, kept without it", delivery.row["dedup_key"]
+        )
+        delivery.row = {**delivery.row, "rule_id": None}
+        with write_turn(), transaction.atomic():
+            _store_together([delivery])
 
 
 _group: GroupCommit[Delivery] = GroupCommit(store)
 
 
-def _repeat(dedup_key: str) -> Reply | None:
+def _repeat(dedup_key: str, times: int = 1) -> Reply | None:
     """WeChat's retry of a message we already have: the same answer, nothing done again."""
-    InboundMessage.objects.filter(dedup_key=dedup_key).update(duplicates=F("duplicates") + 1)
-    first = InboundMessage.objects.filter(dedup_key=dedup_key).values_list("reply", flat=True)
+    table = connection.ops.quote_name(InboundMessage._meta.db_table)
+    duplicates, key, reply = (
+        connection.ops.quote_name(c) for c in ("duplicates", "dedup_key", "reply")
+    )
+    sql = (
+        f"UPDATE {table} SET {duplicates} = {duplicates} + %s WHERE {key} = %s"  # noqa: S608
+        f" RETURNING {reply}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [times, dedup_key])
+        found = cursor.fetchone()
     log.info("wechat retry of %s answered from the first delivery", dedup_key)
-    return reply_from_json(first.first())
+    first = found[0] if found else None
+    return reply_from_json(json.loads(first) if isinstance(first, str) else first)
 
 
-def _side_effects(row: InboundMessage, message: Message, outcome: Outcome) -> None:
-    when = row.sent_at
+def _side_effects(pk: int, when: datetime, message: Message, outcome: Outcome) -> None:
     if isinstance(message, SubscribeEvent):
         followers.record_subscribe(message.from_user, when, qr_scene=message.scene or "")
     elif isinstance(message, UnsubscribeEvent):
@@ -209,7 +211,7 @@ def _side_effects(row: InboundMessage, message: Message, outcome: Outcome) -> No
 
         later = outcome.later
         transaction.on_commit(
-            lambda: answer_later.enqueue(row.pk, later.action, later.query, later.column_id)
+            lambda: answer_later.enqueue(pk, later.action, later.query, later.column_id)
         )
 
 

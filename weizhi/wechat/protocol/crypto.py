@@ -8,7 +8,6 @@ AppID, padded PKCS#7-style to a multiple of 32 bytes (WeChat's block size, not A
 import base64
 import binascii
 import re
-import secrets
 import struct
 from collections.abc import Callable
 
@@ -22,6 +21,7 @@ from .errors import (
     DecryptionError,
     InvalidAESKey,
 )
+from .randomness import random_pool
 
 PAD_BLOCK = 32
 RANDOM_PREFIX = 16
@@ -98,7 +98,7 @@ class MessageCrypto:
         encoding_aes_key: str,
         app_id: str,
         previous_encoding_aes_key: str | None = None,
-        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+        random_bytes: Callable[[int], bytes] = random_pool.take,
     ) -> None:
         if not app_id:
             raise ValueError("an AppID is required for safe mode")

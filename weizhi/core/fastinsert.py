@@ -1,0 +1,108 @@
+"""INSERT … ON CONFLICT for the callback's hot path, its SQL written once per batch size.
+
+The ORM's bulk_create cannot say which rows it skipped on a conflict, and building a model
+instance, compiling the query and preparing every value cost more than the insert itself
+(the callback benchmark measured ~0.9 ms of CPU a message). Rows here are plain dicts;
+fields they leave out take their model default, `auto_now(_add)` fields the batch's time.
+Only quoted model names and placeholders go into the SQL text; every value is a parameter.
+"""
+
+import functools
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
+
+_PLAIN = (str, int, bool, type(None))
+# Rows per statement: far below SQLite's 32,766 parameters for any of our tables.
+MAX_ROWS = 200
+
+
+class FastInsert:
+    def __init__(
+        self,
+        model: type[models.Model],
+        *,
+        conflict: Sequence[str],
+        update: Sequence[str] = (),
+        returning: Sequence[str] = (),
+    ) -> None:
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.conflict = tuple(conflict)
+        self.update = tuple(update)
+        self.returning = tuple(returning)
+        names = {f.name for f in self.fields} | {"id"}
+        unknown = (set(self.conflict) | set(self.update) | set(self.returning)) - names
+        if unknown:
+            raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+        # Per field: the keys a row may give it by, whether it takes the batch's time when
+        # left out, and whether its value must always be encoded (JSON) or only when it is
+        # not a plain str/int/bool/None already.
+        self._plan = [
+            (
+                f.attname,
+                f.name,
+                bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)),
+                f,
+                isinstance(f, models.JSONField),
+            )
+            for f in self.fields
+        ]
+
+    def values(self, row: Mapping[str, Any], now: datetime, conn: Any) -> list[Any]:
+        out = []
+        for attname, name, auto, field, always in self._plan:
+            if attname in row:
+                value = row[attname]
+            elif name in row:
+                value = row[name]
+            elif auto:
+                value = now
+            else:
+                value = field.get_default()
+            if always or not isinstance(value, _PLAIN):
+                value = field.get_db_prep_save(value, conn)
+            out.append(value)
+        return out
+
+    def execute(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple]:
+        """Insert `rows` in one statement; the RETURNING columns of the rows written (on a
+        conflict that does nothing, only the new ones)."""
+        now = timezone.now()
+        conn = connections[DEFAULT_DB_ALIAS]
+        written: list[tuple] = []
+        with conn.cursor() as cursor:
+            for start in range(0, len(rows), MAX_ROWS):
+                chunk = rows[start : start + MAX_ROWS]
+                params: list[Any] = []
+                for row in chunk:
+                    params.extend(self.values(row, now, conn))
+                cursor.execute(self._sql(conn.vendor, len(chunk)), params)
+                if self.returning:
+                    written.extend(cursor.fetchall())
+        return written
+
+    @functools.lru_cache(maxsize=128)  # noqa: B019 — statements live as long as the process
+    def _sql(self, vendor: str, count: int) -> str:
+        quote = connection.ops.quote_name
+        one_row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        columns = ", ".join(quote(f.column) for f in self.fields)
+        column = {f.name: f.column for f in self.fields} | {"id": "id"}
+        conflict = ", ".join(quote(column[n]) for n in self.conflict)
+        if self.update:
+            sets = ", ".join(
+                f"{quote(column[n])} = EXCLUDED.{quote(column[n])}" for n in self.update
+            )
+            action = f"DO UPDATE SET {sets}"
+        else:
+            action = "DO NOTHING"
+        sql = (
+            f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES {', '.join([one_row] * count)} ON CONFLICT ({conflict}) {action}"
+        )
+        if self.returning:
+            sql += " RETURNING " + ", ".join(quote(column[n]) for n in self.returning)
+        return sql
