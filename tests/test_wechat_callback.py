@@ -250,11 +250,32 @@ def test_answering_a_message_costs_one_look_and_one_insert_once_rules_are_in_mem
 
     ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
     wx.post(client, wx.text("o-warm", "你好"))  # loads rules and settings into memory
-    # savepoint, the look for a first delivery, the insert, release
-    with django_assert_max_num_queries(4) as queries:
+    # One INSERT … ON CONFLICT DO NOTHING, atomic on its own: no transaction around it.
+    with django_assert_max_num_queries(1) as queries:
         _, reply = wx.post(client, wx.text("o-warm", "你好"))
     assert reply["Content"] == "您好！"
-    assert sum("INSERT" in q["sql"] for q in queries.captured_queries) == 1
+    assert "INSERT" in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)  # foreign keys are checked when a transaction commits
+def test_a_message_whose_rule_was_deleted_on_the_way_is_kept_without_it():
+    from weizhi.wechat import services
+    from weizhi.wechat.account import current_callback_config
+    from weizhi.wechat.models import ReplyRule
+    from weizhi.wechat.protocol import decode_request
+
+    rule = ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
+    params, body = wx.sender().seal(message_xml(wx.text("o-gone", "你好")))
+    decoded = decode_request(current_callback_config(), params, body)
+    outcome = services.route(decoded.message)
+    assert outcome.rule_id == rule.pk
+    rule.delete()  # an editor deletes the rule between routing and storing
+    delivery = services.Delivery(services.message_row(decoded, outcome), decoded.message, outcome)
+    services.store([delivery])
+    stored = InboundMessage.objects.get()
+    assert stored.rule_id is None
+    assert stored.reply["content"] == "您好！"  # answered as routed
+    assert delivery.reply.content == "您好！"
 
 
 def test_a_follow_costs_the_message_insert_and_one_follower_upsert(
