@@ -52,7 +52,11 @@ class FastInsert:
             for f in self.fields
         ]
 
-    def values(self, row: Mapping[str, Any], now: datetime, conn: Any) -> list[Any]:
+    def prepare(self, row: Mapping[str, Any], now: datetime | None = None) -> list[Any]:
+        """The parameters of one row, ready for execute_prepared(). Done before taking a
+        write lock, so the lock is held only while the database works."""
+        now = now or timezone.now()
+        conn = connections[DEFAULT_DB_ALIAS]
         out = []
         for attname, name, auto, field, always in self._plan:
             if attname in row:
@@ -72,14 +76,15 @@ class FastInsert:
         """Insert `rows` in one statement; the RETURNING columns of the rows written (on a
         conflict that does nothing, only the new ones)."""
         now = timezone.now()
+        return self.execute_prepared([self.prepare(row, now) for row in rows])
+
+    def execute_prepared(self, prepared: Sequence[list[Any]]) -> list[tuple]:
         conn = connections[DEFAULT_DB_ALIAS]
         written: list[tuple] = []
         with conn.cursor() as cursor:
-            for start in range(0, len(rows), MAX_ROWS):
-                chunk = rows[start : start + MAX_ROWS]
-                params: list[Any] = []
-                for row in chunk:
-                    params.extend(self.values(row, now, conn))
+            for start in range(0, len(prepared), MAX_ROWS):
+                chunk = prepared[start : start + MAX_ROWS]
+                params = [value for row in chunk for value in row]
                 cursor.execute(self._sql(conn.vendor, len(chunk)), params)
                 if self.returning:
                     written.extend(cursor.fetchall())

@@ -115,7 +115,8 @@ class InboundMessage(models.Model):
     wagtail_reference_index_ignore = True
 
     dedup_key = models.CharField(max_length=200, unique=True)
-    openid = models.CharField("OpenID", max_length=64, db_index=True)
+    # No index of its own: the (openid, -received_at) index below serves lookups by openid.
+    openid = models.CharField("OpenID", max_length=64)
     msg_type = models.CharField("类型", max_length=32)
     event = models.CharField("事件", max_length=40, blank=True)
     event_key = models.CharField("事件键", max_length=200, blank=True)

@@ -106,6 +106,11 @@ class Delivery:
     message: Message
     outcome: Outcome
     reply: Reply | None = None
+    params: list[Any] = dataclasses.field(default_factory=list)  # the row, for the INSERT
+
+    def __post_init__(self) -> None:
+        if not self.params:
+            self.params = _messages.prepare(self.row)
 
 
 def receive(request: DecodedRequest) -> Reply | None:
@@ -160,7 +165,8 @@ def _store_together(batch: list[Delivery]) -> None:
     firsts: dict[str, Delivery] = {}
     for delivery in batch:
         firsts.setdefault(delivery.row["dedup_key"], delivery)
-    stored = {key: pk for pk, key in _messages.execute([d.row for d in firsts.values()])}
+    written = _messages.execute_prepared([d.params for d in firsts.values()])
+    stored = {key: pk for pk, key in written}
     retries: list[Delivery] = []
     for delivery in batch:
         key = delivery.row["dedup_key"]
@@ -185,6 +191,7 @@ def _store_alone(delivery: Delivery) -> None:
             "wechat message %s: its rule is gone, kept without it", delivery.row["dedup_key"]
         )
         delivery.row = {**delivery.row, "rule_id": None}
+        delivery.params = _messages.prepare(delivery.row)
         with write_turn(), transaction.atomic():
             _store_together([delivery])
 

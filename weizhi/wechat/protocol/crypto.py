@@ -7,6 +7,7 @@ AppID, padded PKCS#7-style to a multiple of 32 bytes (WeChat's block size, not A
 
 import base64
 import binascii
+import functools
 import re
 import struct
 from collections.abc import Callable
@@ -52,7 +53,9 @@ def unpad(data: bytes) -> bytes:
     return data[:-amount]
 
 
+@functools.lru_cache(maxsize=8)
 def _cipher(key: bytes) -> Cipher:
+    # A Cipher only describes the algorithm; each message still gets its own context.
     return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
 
 
