@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wechat", "0005_late_reply"),
+        ("wechat", "0006_original_id"),
     ]
 
     operations = [
