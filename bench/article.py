@@ -378,7 +378,7 @@ def report(result: dict) -> bool:
         print(
             f"  CPU during the {name} run: server {cpu['server_cores']:.2f} cores "
             f"({cpu['server_us_per_request']:.0f} us/request), wrk {cpu['wrk_cores']:.2f}, "
-            f"other processes {cpu['other_cores']:.2f}"
+            f"other processes {cpu['other_cores']:.2f}, idle {cpu['idle_cores']:.2f}"
         )
     if max(w["cpu"]["other_cores"], n["cpu"]["other_cores"]) > BUSY_CORES:
         print("  WARNING: other processes were using the CPU; these numbers are not reliable")

@@ -400,7 +400,8 @@ def report(result: dict) -> bool:
         print(
             f"  {r['mode']:9} CPU: server {cpu['server_cores']:.2f} cores "
             f"({cpu['server_us_per_request']:.0f} us/message), wrk {cpu['wrk_cores']:.2f}, "
-            f"other processes {cpu['other_cores']:.2f}; answers: {r['encrypted']} encrypted, "
+            f"other processes {cpu['other_cores']:.2f}, idle {cpu['idle_cores']:.2f}; "
+            f"answers: {r['encrypted']} encrypted, "
             f"{r['success']} success; {r['replies']['valid']}/{r['replies']['sampled']} "
             f"sampled decrypted and checked"
             + ("; ran out of sealed requests: rate is a lower bound" if r["exhausted"] else "")

@@ -190,9 +190,10 @@ def _proc_kb(path: str, field: str) -> int:
     return 0
 
 
-def cpu_snapshot(server_pid: int | None) -> tuple[float, float, float, float]:
-    """Seconds of CPU so far: the machine's busy time, the server tree's, reaped children's."""
-    user, nice, system, _idle, _iowait, _irq, _softirq, steal = (
+def cpu_snapshot(server_pid: int | None) -> tuple[float, float, float, float, float]:
+    """Seconds of CPU so far: the machine's busy time, the server tree's, reaped children's,
+    and the machine's idle time."""
+    user, nice, system, idle, iowait, _irq, _softirq, steal = (
         int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
     )
     # Process time plus what the hypervisor took; interrupt time (loopback traffic) is left out.
@@ -205,13 +206,22 @@ def cpu_snapshot(server_pid: int | None) -> tuple[float, float, float, float]:
         except FileNotFoundError:
             pass
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.monotonic(), busy, server / CLOCK_TICKS, children.ru_utime + children.ru_stime
+    spare = (idle + iowait) / CLOCK_TICKS
+    return (
+        time.monotonic(),
+        busy,
+        server / CLOCK_TICKS,
+        children.ru_utime + children.ru_stime,
+        spare,
+    )
 
 
 def cpu_use(before: tuple, after: tuple, requests: int) -> dict:
-    """Cores used by the server, by wrk (the only child reaped meanwhile) and by the rest."""
-    elapsed, busy, server, load = (b - a for a, b in zip(before, after, strict=True))
+    """Cores used by the server, by wrk (the only child reaped meanwhile) and by the rest, and
+    the cores left idle (interrupt time, such as loopback traffic, is in none of them)."""
+    elapsed, busy, server, load, spare = (b - a for a, b in zip(before, after, strict=True))
     return {
+        "idle_cores": spare / elapsed,
         "server_cores": server / elapsed,
         "wrk_cores": load / elapsed,
         "other_cores": max(0.0, busy - server - load) / elapsed,
