@@ -374,3 +374,18 @@ def test_the_wsgi_entry_refuses_bad_requests_in_plain_text():
     assert wsgi_post(query, body, CONTENT_LENGTH="abc")[0] == "400 Bad Request"
     assert wsgi_post(query, body, CONTENT_LENGTH=str(10**7))[0] == "413 Payload Too Large"
     assert not InboundMessage.objects.exists()
+
+
+def test_the_fast_path_checks_a_connection_only_after_it_sat_idle(db):
+    from django.db import connection
+
+    from weizhi.wechat import fastpath
+
+    connection.ensure_connection()
+    connection.weizhi_used_at = time.monotonic()
+    fastpath._before_message()
+    assert connection.health_check_done  # busy: no SELECT 1 round trip before this message
+    connection.weizhi_used_at = time.monotonic() - fastpath.HEALTHY_FOR - 1
+    fastpath._before_message()
+    assert not connection.health_check_done  # idle a while: checked before its first query
+    connection.health_check_done = True
