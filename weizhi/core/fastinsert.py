@@ -2,7 +2,7 @@
 
 The ORM's bulk_create cannot say which rows it skipped on a conflict, and building a model
 instance, compiling the query and preparing every value cost more than the insert itself
-(the callback benchmark measured ~0.9 ms of CPU a message). Rows here are plain dicts;
+(~0.3 ms of CPU a message on the callback, single-threaded). Rows here are plain dicts;
 fields they leave out take their model default, `auto_now(_add)` fields the batch's time.
 Only quoted model names and placeholders go into the SQL text; every value is a parameter.
 """
