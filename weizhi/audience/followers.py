@@ -6,6 +6,7 @@ path and two deliveries for the same follower may arrive at once.
 
 import functools
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from weizhi.core.fastinsert import FastInsert
@@ -20,21 +21,42 @@ def _upsert_of(fields: tuple[str, ...]) -> FastInsert:
     return FastInsert(Follower, conflict=["openid"], update=fields)
 
 
-def _upsert(openid: str, **fields: object) -> None:
-    _upsert_of(tuple(sorted(fields))).execute([{"openid": openid, **fields}])
+@dataclass(frozen=True)
+class Change:
+    """A follow or an unfollow, as the upsert that records it and its row. The callback
+    applies it on its own, or writes it in the same statement as the message that caused it
+    (FastInsert.guarded_sql)."""
+
+    upsert: FastInsert
+    row: dict[str, object]
+
+    def apply(self) -> None:
+        self.upsert.execute([self.row])
 
 
-def record_subscribe(openid: str, when: datetime, *, scene: str = "", qr_scene: str = "") -> None:
+def _change(openid: str, **fields: object) -> Change:
+    return Change(_upsert_of(tuple(sorted(fields))), {"openid": openid, **fields})
+
+
+def subscribe_change(openid: str, when: datetime, *, scene: str = "", qr_scene: str = "") -> Change:
     fields: dict[str, object] = {"subscribed": True, "subscribed_at": when}
     if scene:
         fields["subscribe_scene"] = scene
     if qr_scene:
         fields["qr_scene"] = qr_scene
-    _upsert(openid, **fields)
+    return _change(openid, **fields)
+
+
+def unsubscribe_change(openid: str, when: datetime) -> Change:
+    return _change(openid, subscribed=False, unsubscribed_at=when)
+
+
+def record_subscribe(openid: str, when: datetime, *, scene: str = "", qr_scene: str = "") -> None:
+    subscribe_change(openid, when, scene=scene, qr_scene=qr_scene).apply()
 
 
 def record_unsubscribe(openid: str, when: datetime) -> None:
-    _upsert(openid, subscribed=False, unsubscribed_at=when)
+    unsubscribe_change(openid, when).apply()
 
 
 def create_simulated(remark: str = "") -> Follower:

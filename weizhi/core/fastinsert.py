@@ -90,11 +90,45 @@ class FastInsert:
                     written.extend(cursor.fetchall())
         return written
 
+    def sql(self, count: int) -> str:
+        """The statement for `count` rows, with %s placeholders for their prepared values."""
+        return self._sql(connections[DEFAULT_DB_ALIAS].vendor, count)
+
     @functools.lru_cache(maxsize=128)  # noqa: B019 — statements live as long as the process
     def _sql(self, vendor: str, count: int) -> str:
-        quote = connection.ops.quote_name
         one_row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-        columns = ", ".join(quote(f.column) for f in self.fields)
+        return (
+            f"INSERT INTO {self._table()} ({self._columns()}) "  # noqa: S608
+            f"VALUES {', '.join([one_row] * count)} {self._tail()}"
+        )
+
+    @functools.lru_cache(maxsize=128)  # noqa: B019
+    def guarded_sql(self, count: int, keys: str) -> str:
+        """PostgreSQL: the statement for `count` rows, each written only if its key is among
+        what the query `keys` returns. A row's parameters are its key, then its prepared
+        values. Meant as the body of a data-modifying CTE beside the one whose RETURNING is
+        `keys`, so that one statement (atomic, one round trip, no BEGIN/COMMIT) writes both.
+        Each value is cast to its column's type: in a VALUES list on its own, PostgreSQL
+        would take a NULL or a quoted literal for text."""
+        conn = connections[DEFAULT_DB_ALIAS]
+        casts = ", ".join(f"CAST(%s AS {f.db_type(conn)})" for f in self.fields)
+        aliases = [f"c{n}" for n in range(len(self.fields))]
+        rows = ", ".join([f"(CAST(%s AS text), {casts})"] * count)
+        return (
+            f"INSERT INTO {self._table()} ({self._columns()}) "  # noqa: S608
+            f"SELECT {', '.join(aliases)} FROM (VALUES {rows}) AS v (k, {', '.join(aliases)}) "
+            f"WHERE k IN ({keys}) {self._tail()}"
+        )
+
+    def _table(self) -> str:
+        return connection.ops.quote_name(self.model._meta.db_table)
+
+    def _columns(self) -> str:
+        return ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+
+    def _tail(self) -> str:
+        """ON CONFLICT … and RETURNING …"""
+        quote = connection.ops.quote_name
         column = {f.name: f.column for f in self.fields} | {"id": "id"}
         conflict = ", ".join(quote(column[n]) for n in self.conflict)
         if self.update:
@@ -104,10 +138,7 @@ class FastInsert:
             action = f"DO UPDATE SET {sets}"
         else:
             action = "DO NOTHING"
-        sql = (
-            f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608
-            f"VALUES {', '.join([one_row] * count)} ON CONFLICT ({conflict}) {action}"
-        )
+        tail = f"ON CONFLICT ({conflict}) {action}"
         if self.returning:
-            sql += " RETURNING " + ", ".join(quote(column[n]) for n in self.returning)
-        return sql
+            tail += " RETURNING " + ", ".join(quote(column[n]) for n in self.returning)
+        return tail

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from weizhi.audience import followers
-from weizhi.core.fastinsert import FastInsert
+from weizhi.core.fastinsert import MAX_ROWS, FastInsert
 from weizhi.core.groupcommit import GroupCommit
 from weizhi.core.writequeue import write_turn
 
@@ -107,10 +107,24 @@ class Delivery:
     outcome: Outcome
     reply: Reply | None = None
     params: list[Any] = dataclasses.field(default_factory=list)  # the row, for the INSERT
+    change: followers.Change | None = None  # a follow or unfollow: the follower row it sets
+    change_params: list[Any] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.params:
             self.params = _messages.prepare(self.row)
+        if self.change is None:
+            self.change = _follower_change(self.message, self.row["sent_at"])
+            if self.change is not None:
+                self.change_params = self.change.upsert.prepare(self.change.row)
+
+
+def _follower_change(message: Message, when: datetime) -> followers.Change | None:
+    if isinstance(message, SubscribeEvent):
+        return followers.subscribe_change(message.from_user, when, qr_scene=message.scene or "")
+    if isinstance(message, UnsubscribeEvent):
+        return followers.unsubscribe_change(message.from_user, when)
+    return None
 
 
 def receive(request: DecodedRequest) -> Reply | None:
@@ -147,13 +161,15 @@ def store(batch: list[Delivery]) -> None:
     answered from their first delivery (which may be in this same batch).
 
     A batch whose messages change nothing else (texts, clicks: most of them) is one INSERT,
-    atomic on its own, with no BEGIN and COMMIT around it; follows and unfollows go in one
-    transaction with the follower rows they change, so a retry never finds a message kept
-    and its follower forgotten."""
-    together = any(isinstance(d.message, SubscribeEvent | UnsubscribeEvent) for d in batch)
+    atomic on its own, with no BEGIN and COMMIT around it. Follows and unfollows are written
+    together with the follower rows they change, so that a retry never finds a message kept
+    and its follower forgotten: on PostgreSQL in the same statement (a data-modifying CTE:
+    one round trip instead of four), elsewhere in one transaction."""
+    in_statement = _follows_in_statement(batch)
+    together = not in_statement and any(d.change is not None for d in batch)
     try:
         with write_turn(), transaction.atomic() if together else contextlib.nullcontext():
-            _store_together(batch)
+            _store_together(batch, in_statement=in_statement)
     except IntegrityError:
         # Another process stored one of these keys between our look and our insert, or a
         # rule was deleted while its message was on the way: one at a time, then.
@@ -161,17 +177,38 @@ def store(batch: list[Delivery]) -> None:
             _store_alone(delivery)
 
 
-def _store_together(batch: list[Delivery]) -> None:
+def _firsts(batch: list[Delivery]) -> dict[str, Delivery]:
+    """The first delivery of each message in the batch, by dedup key."""
     firsts: dict[str, Delivery] = {}
     for delivery in batch:
         firsts.setdefault(delivery.row["dedup_key"], delivery)
-    written = _messages.execute_prepared([d.params for d in firsts.values()])
+    return firsts
+
+
+def _follows_in_statement(batch: list[Delivery]) -> bool:
+    """Whether the batch's follows and unfollows can go in the statement that stores their
+    messages: on PostgreSQL, and for distinct followers (one statement may not change a row
+    twice; a follower who follows and unfollows within one batch goes the long way)."""
+    if connection.vendor != "postgresql" or len(batch) > MAX_ROWS:
+        return False
+    openids = [d.change.row["openid"] for d in _firsts(batch).values() if d.change is not None]
+    return bool(openids) and len(set(openids)) == len(openids)
+
+
+def _store_together(batch: list[Delivery], *, in_statement: bool = False) -> None:
+    firsts = _firsts(batch)
+    if in_statement:
+        written = _insert_with_follows(list(firsts.values()))
+    else:
+        written = _messages.execute_prepared([d.params for d in firsts.values()])
     stored = {key: pk for pk, key in written}
     retries: list[Delivery] = []
     for delivery in batch:
         key = delivery.row["dedup_key"]
         if delivery is firsts[key] and key in stored:
-            _side_effects(stored[key], delivery.row["sent_at"], delivery.message, delivery.outcome)
+            if delivery.change is not None and not in_statement:
+                delivery.change.upsert.execute_prepared([delivery.change_params])
+            _side_effects(stored[key], delivery.message, delivery.outcome)
             delivery.reply = delivery.outcome.reply
         else:
             retries.append(delivery)
@@ -217,12 +254,28 @@ def _repeat(dedup_key: str, times: int = 1) -> Reply | None:
     return reply_from_json(json.loads(first) if isinstance(first, str) else first)
 
 
-def _side_effects(pk: int, when: datetime, message: Message, outcome: Outcome) -> None:
-    if isinstance(message, SubscribeEvent):
-        followers.record_subscribe(message.from_user, when, qr_scene=message.scene or "")
-    elif isinstance(message, UnsubscribeEvent):
-        followers.record_unsubscribe(message.from_user, when)
-    elif isinstance(message, PublishJobFinishEvent | MassSendJobFinishEvent):
+def _insert_with_follows(firsts: list[Delivery]) -> list[tuple]:
+    """PostgreSQL: the messages and the follower rows their follows and unfollows change, in
+    one statement; a follower row is written only with a message that is new (not WeChat's
+    retry of one already kept). The (id, dedup_key) of the messages written."""
+    keys = 'SELECT "dedup_key" FROM m'
+    groups: dict[FastInsert, list[Delivery]] = {}
+    for delivery in firsts:
+        if delivery.change is not None:
+            groups.setdefault(delivery.change.upsert, []).append(delivery)
+    sql = [f"WITH m AS ({_messages.sql(len(firsts))})"]
+    params = [value for delivery in firsts for value in delivery.params]
+    for n, (upsert, changes) in enumerate(groups.items()):
+        sql.append(f", f{n} AS ({upsert.guarded_sql(len(changes), keys)})")
+        params += [v for d in changes for v in (d.row["dedup_key"], *d.change_params)]
+    sql.append(' SELECT "id", "dedup_key" FROM m')
+    with connection.cursor() as cursor:
+        cursor.execute("".join(sql), params)
+        return cursor.fetchall()
+
+
+def _side_effects(pk: int, message: Message, outcome: Outcome) -> None:
+    if isinstance(message, PublishJobFinishEvent | MassSendJobFinishEvent):
         transaction.on_commit(lambda: _report_job(message))
     if outcome.later is not None:
         from .tasks import answer_later
