@@ -14,6 +14,15 @@ bench/article.py; no task worker, as no message here makes a task):
 embedded is SQLite; scaled is PostgreSQL (database wz_bench_cb, created and dropped here)
 and Redis (keys under a prefix of this run's own).
 
+Each mode then gets a second run of the same length and mix at its target rate (1,000
+messages/s embedded, 1,500 scaled) on a fixed schedule: an open loop, as WeChat's servers
+send messages when followers write, not when the last answer came back. With 64 senders
+that each wait for their answer, the first run's latency is mostly queueing: by Little's
+law the mean is 64 / (messages/s), whatever the server does with a message. The scheduled
+run says how long a message waits at the load the target names; its p99 is bounded from
+above with the lateness of every send (see callback_load.run_wrk), so a server that falls
+behind cannot hide it. --no-paced skips it.
+
 The load is sealed ahead of time by callback_load.py and replayed by wrk, because Python
 sealing costs ~75 us a message. Replaying sealed requests, wrk (2 threads, Lua checking
 every answer) cost 30 us of CPU per request against the baseline, a keep-alive Python
@@ -85,6 +94,8 @@ BIN_DIR = Path(sys.executable).parent
 OUT_DIR = BENCH_DIR / "out"
 TARGETS = {"embedded": 1000.0, "scaled": 1500.0}  # messages/s
 TARGET_P99_MS = 50.0
+PACED_SLACK = 1.05  # messages sealed for a paced phase, over rate x seconds
+KEPT_UP = 0.95  # share of the target rate a paced phase must reach
 PG_DATABASE = "wz_bench_cb"
 PG_ADMIN = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-c"]
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -164,7 +175,7 @@ class Server:
         cmd = [
             str(granian), "--interface", "wsgi", "--host", HOST, "--port", str(port),
             "--workers", str(self.args.workers), "--blocking-threads", str(self.args.threads),
-            "--no-access-log", target,
+            "--no-access-log", *self.args.granian, target,
         ]  # fmt: skip
         return spawn(cmd, log, env=self.env(**env), cwd=cwd)
 
@@ -186,16 +197,30 @@ class Server:
 # One mode
 
 
-def load(server: Server, url: str, name: str, rate: float, seconds: int, pid: int, tmp: Path):
-    """Seal a phase's messages now (fresh timestamps), then send them with wrk."""
+def load(
+    server: Server,
+    url: str,
+    name: str,
+    rate: float,
+    seconds: int,
+    pid: int,
+    tmp: Path,
+    *,
+    paced: bool = False,
+):
+    """Seal a phase's messages now (fresh timestamps), then send them with wrk: as fast as
+    answers come (`rate` only sizes the phase), or `paced` at `rate` on a fixed schedule."""
     args = server.args
     prefix = f"bcb{server.mode[0]}{name[0]}"
     host = url.split("/")[2]
     seed = random.randrange(2**32)
-    phase = build_phase(prefix, rate, seconds, args.wrk_threads, server.account, host, seed)
+    sealed = rate * PACED_SLACK if paced else rate
+    phase = build_phase(prefix, sealed, seconds, args.wrk_threads, server.account, host, seed)
     directory = tmp / server.mode / name
     write_phase(phase, directory)
-    result = run_wrk(url, directory, seconds, args.wrk_threads, args.connections, pid)
+    result = run_wrk(
+        url, directory, seconds, args.wrk_threads, args.connections, pid, rate if paced else 0.0
+    )
     return phase, result
 
 
@@ -213,6 +238,12 @@ def bench_mode(mode: str, tmp: Path, account: Account, args) -> dict:
         warm_phase, warm = load(server, url, "warmup", MIN_RATE, args.warmup, proc.pid, tmp)
         rate = max(MIN_RATE, 1.6 * warm["rps"])
         phase, main = load(server, url, "main", rate, args.seconds, proc.pid, tmp)
+        paced_phase = paced = None
+        if mode in TARGETS and not args.no_paced:
+            print(f"{mode}: {args.seconds} s at {TARGETS[mode]:.0f} messages/s ...", flush=True)
+            paced_phase, paced = load(
+                server, url, "paced", TARGETS[mode], args.seconds, proc.pid, tmp, paced=True
+            )
         stop_seconds = stop(proc, signal.SIGINT, 30)
     finally:
         stop(proc)
@@ -222,6 +253,13 @@ def bench_mode(mode: str, tmp: Path, account: Account, args) -> dict:
         result["checks"] = check_stored(phase, main, server.stored(phase.prefix))
         result["warmup"]["checks"] = check_stored(
             warm_phase, warm, server.stored(warm_phase.prefix)
+        )
+    if paced is not None:
+        result["paced"] = summary(paced) | {
+            k: paced[k] for k in ("rate", "late_p995_ms", "late_max_ms", "p99_bound_ms")
+        }
+        result["paced"]["checks"] = check_stored(
+            paced_phase, paced, server.stored(paced_phase.prefix)
         )
     result["replies"] = check_samples(main["samples"], account, phase.prefix, mode == "baseline")
     del result["samples"]
@@ -249,7 +287,10 @@ def errors_in(log: Path, most: int = 3) -> list[str]:
 
 
 def summary(result: dict) -> dict:
-    keep = ("rps", "p50_ms", "p99_ms", "sent", "ok", "non200", "socket_errors", "unanswered")
+    keep = (
+        "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "sent", "ok", "non200", "socket_errors",
+        "unanswered", "exhausted",
+    )  # fmt: skip
     return {k: result[k] for k in keep}
 
 
@@ -350,7 +391,7 @@ def profile_report(var_dir: Path, top: int = 25) -> list[str]:
 def passed(result: dict) -> dict[str, bool]:
     mode = result["mode"]
     c = result["checks"]
-    return {
+    checks = {
         f"{mode}: >= {TARGETS[mode]:.0f} messages/s": result["rps"] >= TARGETS[mode],
         f"{mode}: p99 < {TARGET_P99_MS:.0f} ms": result["p99_ms"] < TARGET_P99_MS,
         f"{mode}: every request answered 200": c["every_request_answered"],
@@ -363,6 +404,25 @@ def passed(result: dict) -> dict[str, bool]:
         f"{mode}: answers well-formed, samples decrypt": result["bad_bodies"] == 0
         and result["replies"]["valid"] == result["replies"]["sampled"] > 0,
     }
+    paced = result.get("paced")
+    if paced:
+        p = paced["checks"]
+        at = f"{mode} at {paced['rate']:.0f}/s on a schedule"
+        checks |= {
+            f"{at}: kept up (>= {KEPT_UP:.0%} of it, none left unsent)": paced["rps"]
+            >= KEPT_UP * paced["rate"]
+            and not paced["exhausted"],
+            f"{at}: p99 from schedule to answer < {TARGET_P99_MS:.0f} ms (bound)": paced[
+                "p99_bound_ms"
+            ]
+            < TARGET_P99_MS,
+            f"{at}: every message answered and stored once": p["every_request_answered"]
+            and p["stored_equals_unique"]
+            and p["duplicates_processed"] == 0
+            and p["retry_counts_match"]
+            and p["wrong_replies"] == 0,
+        }
+    return checks
 
 
 def report(result: dict) -> bool:
@@ -392,6 +452,16 @@ def report(result: dict) -> bool:
             f"{label[r['mode']]:22}{r['rps']:8.0f}{r['p50_ms']:8.2f}{r['p99_ms']:8.2f}"
             f"{errors:8d}{cols}{ratio}"
         )
+    for r in runs:
+        paced = r.get("paced")
+        if paced:
+            label = f"  {r['mode']} at {paced['rate']:.0f}/s"
+            print(
+                f"{label:22}{paced['rps']:8.0f}{paced['p50_ms']:8.2f}{paced['p99_ms']:8.2f}"
+                f"   (on a schedule: sent up to {paced['late_max_ms']:.0f} ms late, p99.5 "
+                f"{paced['late_p995_ms']:.0f} ms; p99 from schedule to answer "
+                f"<= {paced['p99_bound_ms']:.2f} ms)"
+            )
     print()
     busy = False
     for r in ([base] if base else []) + runs:
@@ -447,6 +517,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
     parser.add_argument("--threads", type=int, default=4, help="granian blocking threads")
+    parser.add_argument(
+        "--granian",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="one more granian option for every server, e.g. --granian=--runtime-threads=2",
+    )
+    parser.add_argument("--no-paced", action="store_true", help="skip the runs at the target rates")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline run")
     parser.add_argument("--profile", action="store_true", help="serve weizhi under cProfile")
     parser.add_argument(

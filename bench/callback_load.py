@@ -174,24 +174,45 @@ def write_phase(phase: Phase, directory: Path) -> None:
 
 
 def run_wrk(
-    url: str, directory: Path, seconds: int, threads: int, connections: int, server_pid: int | None
+    url: str,
+    directory: Path,
+    seconds: int,
+    threads: int,
+    connections: int,
+    server_pid: int | None,
+    rate: float = 0.0,
 ) -> dict:
-    """Send each thread's file (a prefix of it, for `seconds`), then wait for every answer."""
+    """Send each thread's file (a prefix of it, for `seconds`), then wait for every answer.
+
+    With `rate` (messages/s in all), the messages are sent on a fixed schedule whatever the
+    answers do (an open loop, as WeChat's servers send them), not each as soon as a
+    connection is free. A message a connection sends later than its scheduled time waited
+    for the server too, which wrk's latency, counted from the send, does not see; so the
+    lateness of every send is recorded, and "p99_bound_ms" (wrk's p99.5 plus the sends'
+    p99.5 lateness) bounds the p99 of the time from schedule to answer: each part exceeds
+    its value for at most 0.5 % of the messages."""
     lua = directory / "callback.lua"
     lua.write_text(LUA)
     duration = seconds + TAIL_SECONDS
+    per_thread = rate / threads
     cmd = [
         "wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
         "-s", str(lua), url, "--", str(directory), str(seconds), str(SAMPLE_EVERY),
+        f"{per_thread:.6f}",
     ]  # fmt: skip
     raw, cpu, _ = wrk_report(cmd, duration, server_pid)
     errors = raw["errors"]
+    late = raw["late_ms"]  # sends by whole milliseconds late: [count of 0 ms, of 1 ms, ...]
     return {
         "rps": raw["ok"] / raw["sending_s"] if raw["sending_s"] else 0.0,
+        "rate": rate,
         "p50_ms": raw["latency_us"]["p50"] / 1000,
         "p90_ms": raw["latency_us"]["p90"] / 1000,
         "p99_ms": raw["latency_us"]["p99"] / 1000,
         "max_ms": raw["latency_us"]["max"] / 1000,
+        "late_p995_ms": percentile_of_counts(late, 99.5),
+        "late_max_ms": max((n for n, c in enumerate(late) if c), default=0),
+        "p99_bound_ms": raw["latency_us"]["p995"] / 1000 + percentile_of_counts(late, 99.5),
         "sent": sum(raw["sent"]),
         "sent_by_thread": raw["sent"],
         "ok": raw["ok"],
@@ -208,6 +229,19 @@ def run_wrk(
     }
 
 
+def percentile_of_counts(counts: list[int], pct: float) -> float:
+    """The value below which `pct` % of the observations fall, from counts by value."""
+    total = sum(counts)
+    if not total:
+        return 0.0
+    seen = 0
+    for value, count in enumerate(counts):
+        seen += count
+        if seen >= total * pct / 100:
+            return float(value)
+    return float(len(counts) - 1)
+
+
 def read_samples(directory: Path, threads: int) -> list[tuple[int, bytes]]:
     samples = []
     for t in range(1, threads + 1):
@@ -222,16 +256,20 @@ def read_samples(directory: Path, threads: int) -> list[tuple[int, bytes]]:
 
 
 LUA = r"""-- written by bench/callback_load.py; done() prints one line "BENCH_JSON {...}".
--- Arguments: the directory of requests-<thread>.bin, the seconds to send for, and how
--- often to keep a 200 body in samples-<thread>.bin. Each thread sends its own file once,
--- in order, then parks its connections (delay() returns an hour) while wrk waits out a
--- short tail, so every request sent is answered before wrk exits.
+-- Arguments: the directory of requests-<thread>.bin, the seconds to send for, how often to
+-- keep a 200 body in samples-<thread>.bin, and the messages a second this thread sends (0:
+-- each as soon as a connection is free). Each thread sends its own file once, in order,
+-- then parks its connections (delay() returns an hour) while wrk waits out a short tail, so
+-- every request sent is answered before wrk exits. At a rate, request n is due n/rate
+-- seconds after the start, and how late each is sent (every connection was still waiting
+-- for an answer when it fell due) is counted by whole milliseconds in `late`.
 local ffi = require("ffi")
 ffi.cdef([[
 typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
 int clock_gettime(int clk_id, bench_timespec *tp);
 ]])
 local PARK_MS = 3600 * 1000
+local MAX_LATE_MS = 10000
 local timespec = ffi.new("bench_timespec")
 local function now()
   ffi.C.clock_gettime(1, timespec)
@@ -263,6 +301,9 @@ function init(args)
   started = now()
   last = started
   deadline = started + tonumber(args[2])
+  rate = tonumber(args[4])
+  late = {}
+  for i = 1, MAX_LATE_MS + 1 do late[i] = 0 end
   reserved, sent, ok, other, encrypted, success, bad, exhausted, shown = 0, 0, 0, 0, 0, 0, 0, 0, 0
 end
 
@@ -272,10 +313,20 @@ function delay()
     exhausted = 1
     return PARK_MS
   end
-  if now() >= deadline then
+  local t = now()
+  if t >= deadline then
     return PARK_MS
   end
   reserved = reserved + 1
+  if rate <= 0 then
+    return 0
+  end
+  local wait = started + (reserved - 1) / rate - t
+  if wait > 0 then
+    return math.ceil(wait * 1000)
+  end
+  local ms = math.min(math.floor(-wait * 1000), MAX_LATE_MS)
+  late[ms + 1] = late[ms + 1] + 1
   return 0
 end
 
@@ -313,14 +364,28 @@ function response(status, headers, body)
   if ok % sample_every == 1 then keep(status, body) end
 end
 
+-- The counts up to the last that is not zero (at least one).
+function trimmed(counts)
+  local last = 1
+  for i, n in ipairs(counts) do
+    if n > 0 then last = i end
+  end
+  local out = {}
+  for i = 1, last do out[i] = counts[i] end
+  return out
+end
+
 function done(summary, latency, requests)
   local t = {sent = {}, ok = 0, other = 0, encrypted = 0, success = 0, bad = 0, exhausted = 0}
+  local lates = {}
   local first_start, last_response = math.huge, 0
   for _, thread in ipairs(threads) do
     table.insert(t.sent, thread:get("sent"))
     for _, k in ipairs({"ok", "other", "encrypted", "success", "bad", "exhausted"}) do
       t[k] = t[k] + thread:get(k)
     end
+    local thread_late = thread:get("late")
+    for i, n in ipairs(thread_late) do lates[i] = (lates[i] or 0) + n end
     first_start = math.min(first_start, thread:get("started"))
     last_response = math.max(last_response, thread:get("last"))
   end
@@ -329,12 +394,13 @@ function done(summary, latency, requests)
     'BENCH_JSON {"requests": %d, "sent": [%s], "ok": %d, "other": %d, "encrypted": %d, ' ..
     '"success": %d, "bad": %d, "exhausted": %d, "sending_s": %.6f, ' ..
     '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
-    '"latency_us": {"mean": %.1f, "max": %d, "p50": %d, "p90": %d, "p99": %d}}\n',
+    '"latency_us": {"mean": %.1f, "max": %d, "p50": %d, "p90": %d, "p99": %d, "p995": %d}, ' ..
+    '"late_ms": [%s]}\n',
     summary.requests, table.concat(t.sent, ", "), t.ok, t.other, t.encrypted,
     t.success, t.bad, t.exhausted, last_response - first_start,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency.mean, latency.max, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99)
+    latency:percentile(99), latency:percentile(99.5), table.concat(trimmed(lates), ", ")
   ))
 end
 """
