@@ -155,6 +155,29 @@ def test_after_the_last_look_it_gives_up_with_a_chinese_message(account_on_fake,
     assert fake.count("/cgi-bin/freepublish/get") == len(POLL_WAITS)
 
 
+def test_wechats_result_after_the_give_up_still_settles_the_send_once(account_on_fake, submitted):
+    WeChatSend.objects.filter(pk=submitted.pk).update(polls=len(POLL_WAITS))
+    overdue(submitted)
+    poll_publishes.enqueue()
+    assert fresh(submitted).status == Status.FAILED and fresh(submitted).gave_up
+
+    on_publish_job_finished(finished_event(submitted, 0, "https://mp.weixin.qq.com/s/late"))
+    send = fresh(submitted)
+    assert send.status == Status.SUCCEEDED and not send.gave_up
+    assert send.article_url == "https://mp.weixin.qq.com/s/late"
+    assert send.message == "已发布到公众号。（微信的结果在停止等待后才到达）"
+    # Settled by WeChat's word now: a second report changes nothing.
+    on_publish_job_finished(finished_event(submitted, 2))
+    assert fresh(submitted).status == Status.SUCCEEDED
+
+
+def test_a_failure_reported_by_wechat_is_final(account_on_fake, submitted):
+    on_publish_job_finished(finished_event(submitted, 2))
+    on_publish_job_finished(finished_event(submitted, 0, "https://mp.weixin.qq.com/s/x"))
+    send = fresh(submitted)
+    assert send.status == Status.FAILED and send.errcode == 2 and not send.gave_up
+
+
 def test_a_look_cut_short_is_made_again_and_a_finished_schedule_gives_up(
     account_on_fake, submitted
 ):

@@ -105,6 +105,8 @@ class WeChatSend(models.Model):
     # and how many times we asked (see publish_poll.py).
     next_poll_at = models.DateTimeField("下次查询发布结果", null=True, blank=True, db_index=True)
     polls = models.PositiveSmallIntegerField("已查询次数", default=0)
+    # Failed only because we stopped waiting: WeChat's own result, if it still comes, wins.
+    gave_up = models.BooleanField("已停止等待结果", default=False)
 
     class Meta:
         verbose_name = "公众号发送记录"

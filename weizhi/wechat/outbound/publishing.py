@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 from wagtail.models import Page
@@ -241,15 +242,17 @@ def on_publish_job_finished(event: PublishJobFinishEvent) -> None:
 def settle_publish(send: WeChatSend, publish_status: int, urls: Sequence[str], via: str) -> bool:
     """Record how a publish job ended, once. The callback's PUBLISHJOBFINISH and the
     freepublish/get poll both come here; whichever comes second finds the send settled and
-    changes nothing. False when it was settled already."""
+    changes nothing. False when it was settled already. A result that arrives after the poll
+    gave up still settles the send: it is WeChat's word, where giving up was only ours."""
+    late = "（微信的结果在停止等待后才到达）" if send.gave_up else ""
     if publish_status == 0:
-        values = {"status": Status.SUCCEEDED, "message": "已发布到公众号。", "errcode": None}
+        values = {"status": Status.SUCCEEDED, "message": f"已发布到公众号。{late}", "errcode": None}
         values["article_url"] = urls[0] if urls else ""
     else:
         reason = PUBLISH_STATUS.get(publish_status, f"状态 {publish_status}")
-        message = f"微信发布未成功：{reason}。"
+        message = f"微信发布未成功：{reason}。{late}"
         values = {"status": Status.FAILED, "message": message, "errcode": publish_status}
-    return _settle(send, via, **values)
+    return _settle(send, via, gave_up=False, **values)
 
 
 def give_up_publish(send: WeChatSend, note: str = "") -> bool:
@@ -261,13 +264,19 @@ def give_up_publish(send: WeChatSend, note: str = "") -> bool:
     )
     if note:
         message += f"最后一次查询：{note}"
-    return _settle(send, "the poll giving up", status=Status.FAILED, message=message[:500])
+    return _settle(
+        send, "the poll giving up", status=Status.FAILED, message=message[:500], gave_up=True
+    )
 
 
 def _settle(send: WeChatSend, via: str, **values) -> bool:
-    """Finish a submitted publish with one conditional UPDATE: only the first caller wins."""
+    """Finish a submitted publish with one conditional UPDATE: only the first caller wins,
+    except that WeChat's result may still replace our giving up."""
     values.update(finished_at=timezone.now(), next_poll_at=None)
-    won = WeChatSend.objects.filter(pk=send.pk, status=Status.SUBMITTED).update(**values)
+    open_ = Q(status=Status.SUBMITTED)
+    if not values["gave_up"]:
+        open_ |= Q(status=Status.FAILED, gave_up=True)
+    won = WeChatSend.objects.filter(open_, pk=send.pk).update(**values)
     if not won:
         log.info("wechat send %s already settled; %s changes nothing", send.pk, via)
         return False
