@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -150,6 +151,41 @@ def test_make_deps_warns_and_goes_on_when_the_registry_is_unreachable(tmp_path):
     assert finished.returncode == 0
     assert "warning: WeChat JS-SDK" in finished.stderr and "cannot download" in finished.stderr
     assert not (tmp_path / "jweixin.js").exists()
+
+
+def test_a_failed_registry_is_not_asked_again_for_an_hour_but_another_is_at_once(
+    registry, tmp_path, monkeypatch
+):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    assert "cannot download" in run_fetch_command(tmp_path, dead).stderr
+    again = run_fetch_command(tmp_path, dead)
+    assert again.returncode == 0
+    assert "failed from " + dead in again.stderr and "cannot download" not in again.stderr
+    # A mirror set afterwards is asked at once.
+    assert run_fetch_command(tmp_path, registry.url).returncode == 0
+    assert registry.asked == [TARBALL_PATH]
+    # An hour later the first registry is asked again.
+    mark = tmp_path / jssdk_vendor.FAILED_MARK
+    mark.write_text(f"{dead}\n{time.time() - jssdk_vendor.RETRY_AFTER - 1}\n")
+    assert "cannot download" in run_fetch_command(tmp_path, dead).stderr
+
+
+def test_the_sdk_is_not_fetched_when_npm_is_told_to_stay_offline(registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("NPM_CONFIG_REGISTRY", registry.url)
+    monkeypatch.setenv("NPM_CONFIG_OFFLINE", "true")
+    assert jssdk_vendor.main(["--dest", str(tmp_path)]) == 0
+    assert registry.asked == []
+
+
+def test_after_a_good_fetch_no_failure_is_remembered(registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("NPM_CONFIG_REGISTRY", registry.url)
+    monkeypatch.setattr(jssdk_vendor, "INTEGRITY", integrity_of(GOOD_TARBALL))
+    (tmp_path / jssdk_vendor.FAILED_MARK).write_text("http://elsewhere\n0\n")
+    assert jssdk_vendor.main(["--dest", str(tmp_path)]) == 0
+    assert (tmp_path / "jweixin.js").exists()
+    assert not (tmp_path / jssdk_vendor.FAILED_MARK).exists()
 
 
 def test_an_installed_sdk_of_the_pinned_version_is_not_fetched_again(

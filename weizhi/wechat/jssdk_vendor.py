@@ -4,19 +4,24 @@ never loaded from res.wx.qq.com, since the product runs on intranets.
 `make deps` runs this (``python -m weizhi.wechat.jssdk_vendor``). It downloads the pinned
 version of the npm package weixin-js-sdk, refuses a tarball whose sha512 differs from the pin,
 and writes the SDK into a git-ignored static directory. NPM_CONFIG_REGISTRY (npm's own
-setting) points it at an intranet mirror. When the fetch fails it warns and exits 0: setup
-goes on, and pages simply do not set WeChat's share card.
+setting) points it at an intranet mirror; NPM_CONFIG_OFFLINE=true (npm's too) skips it. When
+the fetch fails it warns and exits 0: setup goes on, and pages simply do not set WeChat's
+share card. A failed fetch is not tried again from the same registry for an hour, so that
+`make run` and `make test` on a machine without the registry do not wait for it each time;
+another registry, or `--retry`, tries at once.
 
 Standard library only (no Django, no Node), so that it runs before anything else is set up.
 """
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import io
 import os
 import sys
 import tarfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -28,6 +33,8 @@ VENDOR_DIR = Path(__file__).resolve().parent / "static" / "wechat" / "vendor"
 FILE_NAME = "jweixin.js"
 STATIC_PATH = "wechat/vendor/" + FILE_NAME  # as {% static %} names it
 TIMEOUT = 10.0
+RETRY_AFTER = 3600.0  # seconds before a failed registry is asked again
+FAILED_MARK = ".failed"  # in dest: the registry that failed, and when (a dotfile: not collected)
 MAX_BYTES = 2 * 1024 * 1024  # the tarball is about 10 kB
 
 
@@ -56,6 +63,22 @@ def check_integrity(data: bytes, integrity: str) -> None:
     actual = base64.b64encode(hashlib.sha512(data).digest()).decode()
     if actual != expected:
         raise FetchError(f"integrity mismatch: expected {integrity}, got sha512-{actual}")
+
+
+def offline() -> bool:
+    # As npm reads it: from the environment, in either case.
+    names = ("NPM_CONFIG_OFFLINE", "npm_config_offline")
+    return any(os.environ.get(n, "").strip().lower() in {"true", "1", "yes"} for n in names)
+
+
+def failed_recently(dest: Path, base: str, now: float) -> float | None:
+    """Seconds since the last fetch from `base` into dest failed, if under RETRY_AFTER."""
+    try:
+        registry_line, when = (dest / FAILED_MARK).read_text().splitlines()[:2]
+        age = now - float(when)
+    except (OSError, ValueError):
+        return None
+    return age if registry_line == base and 0 <= age < RETRY_AFTER else None
 
 
 def header(version: str, integrity: str) -> bytes:
@@ -136,12 +159,27 @@ def fetch(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dest", type=Path, default=VENDOR_DIR, help="where to install it")
-    dest = parser.parse_args(argv).dest
+    parser.add_argument("--retry", action="store_true", help="try now, even after a failure")
+    args = parser.parse_args(argv)
+    dest = args.dest
     if is_current(dest):
         return 0
+    not_installed = f"note: WeChat JS-SDK ({PACKAGE}@{VERSION}) not installed"
+    if offline():
+        print(f"{not_installed}: NPM_CONFIG_OFFLINE is set.", file=sys.stderr)
+        return 0
     base = registry()
+    now = time.time()
+    age = None if args.retry else failed_recently(dest, base, now)
+    if age is not None:
+        print(
+            f"{not_installed}: it failed from {base} {age / 60:.0f} min ago; tried again after"
+            f" an hour, or now with `{sys.executable} -m weizhi.wechat.jssdk_vendor --retry`.",
+            file=sys.stderr,
+        )
+        return 0
     try:
-        path = fetch(base, dest)
+        path = fetch(base, dest, version=VERSION, integrity=INTEGRITY)
     except FetchError as exc:
         print(
             f"warning: WeChat JS-SDK ({PACKAGE}@{VERSION}) not installed: {exc}\n"
@@ -149,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
             " npm mirror and run `make deps` again.",
             file=sys.stderr,
         )
+        with contextlib.suppress(OSError):
+            dest.mkdir(parents=True, exist_ok=True)
+            (dest / FAILED_MARK).write_text(f"{base}\n{now}\n")
         return 0
+    (dest / FAILED_MARK).unlink(missing_ok=True)
     print(f"WeChat JS-SDK {PACKAGE}@{VERSION} from {base} → {path}")
     return 0
 
