@@ -24,14 +24,11 @@ def _upsert_of(fields: tuple[str, ...]) -> FastInsert:
 @dataclass(frozen=True)
 class Change:
     """A follow or an unfollow, as the upsert that records it and its row. The callback
-    applies it on its own, or writes it in the same statement as the message that caused it
-    (FastInsert.guarded_sql)."""
+    writes it after the message that caused it, in one transaction, or in the same statement
+    (FastInsert.guarded_sql on PostgreSQL)."""
 
     upsert: FastInsert
     row: dict[str, object]
-
-    def apply(self) -> None:
-        self.upsert.execute([self.row])
 
 
 def _change(openid: str, **fields: object) -> Change:
@@ -49,14 +46,6 @@ def subscribe_change(openid: str, when: datetime, *, scene: str = "", qr_scene: 
 
 def unsubscribe_change(openid: str, when: datetime) -> Change:
     return _change(openid, subscribed=False, unsubscribed_at=when)
-
-
-def record_subscribe(openid: str, when: datetime, *, scene: str = "", qr_scene: str = "") -> None:
-    subscribe_change(openid, when, scene=scene, qr_scene=qr_scene).apply()
-
-
-def record_unsubscribe(openid: str, when: datetime) -> None:
-    unsubscribe_change(openid, when).apply()
 
 
 def create_simulated(remark: str = "") -> Follower:
