@@ -92,6 +92,15 @@ def test_one_follower_following_and_leaving_in_one_batch_ends_as_the_last_event_
     assert InboundMessage.objects.filter(openid="o-quick").count() == 2
 
 
+def test_values_longer_than_the_follower_columns_are_cut_to_fit_not_refused():
+    now = int(time.time())
+    long_id, scene = "o" + "x" * 99, "s" * 100
+    services.store([delivery(follow(long_id, now, EventKey=f"qrscene_{scene}"))])
+    follower = Follower.objects.get()
+    assert follower.openid == long_id[:64] and follower.qr_scene == scene[:64]
+    assert InboundMessage.objects.get().openid == long_id[:64]
+
+
 def test_on_postgresql_a_follow_is_stored_in_one_statement(django_assert_num_queries):
     if connection.vendor != "postgresql":
         # SQLite has no data-modifying CTEs: there it is one transaction (tests above).

@@ -14,6 +14,9 @@ from weizhi.core.fastinsert import FastInsert
 from .models import Follower
 
 MAX_REMARK = 30
+_MAX_LENGTHS = {
+    f.name: f.max_length for f in Follower._meta.concrete_fields if getattr(f, "max_length", None)
+}
 
 
 @functools.cache
@@ -32,7 +35,14 @@ class Change:
 
 
 def _change(openid: str, **fields: object) -> Change:
-    return Change(_upsert_of(tuple(sorted(fields))), {"openid": openid, **fields})
+    row = {"openid": openid, **fields}
+    for name, value in row.items():
+        # Signed by WeChat, but longer than our columns would fail the insert on PostgreSQL
+        # (and WeChat would retry it for ever): cut to fit, as the message row is.
+        limit = _MAX_LENGTHS.get(name)
+        if limit and isinstance(value, str):
+            row[name] = value[:limit]
+    return Change(_upsert_of(tuple(sorted(fields))), row)
 
 
 def subscribe_change(openid: str, when: datetime, *, scene: str = "", qr_scene: str = "") -> Change:

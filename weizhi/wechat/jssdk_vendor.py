@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"warning: WeChat JS-SDK ({PACKAGE}@{VERSION}) not installed: {exc}\n"
             "warning: pages will not set WeChat's share card. Set NPM_CONFIG_REGISTRY to an"
-            " npm mirror and run `make deps` again.",
+            " npm mirror and run `make deps` again (the same registry is asked again after an"
+            f" hour, or now with `{sys.executable} -m weizhi.wechat.jssdk_vendor --retry`).",
             file=sys.stderr,
         )
         with contextlib.suppress(OSError):

@@ -243,16 +243,24 @@ def settle_publish(send: WeChatSend, publish_status: int, urls: Sequence[str], v
     """Record how a publish job ended, once. The callback's PUBLISHJOBFINISH and the
     freepublish/get poll both come here; whichever comes second finds the send settled and
     changes nothing. False when it was settled already. A result that arrives after the poll
-    gave up still settles the send: it is WeChat's word, where giving up was only ours."""
-    late = "（微信的结果在停止等待后才到达）" if send.gave_up else ""
+    gave up still settles the send, saying so: it is WeChat's word, where giving up was only
+    ours."""
     if publish_status == 0:
-        values = {"status": Status.SUCCEEDED, "message": f"已发布到公众号。{late}", "errcode": None}
+        values = {"status": Status.SUCCEEDED, "message": "已发布到公众号。", "errcode": None}
         values["article_url"] = urls[0] if urls else ""
     else:
         reason = PUBLISH_STATUS.get(publish_status, f"状态 {publish_status}")
-        message = f"微信发布未成功：{reason}。{late}"
+        message = f"微信发布未成功：{reason}。"
         values = {"status": Status.FAILED, "message": message, "errcode": publish_status}
-    return _settle(send, via, gave_up=False, **values)
+    if _settle(send, Q(status=Status.SUBMITTED), gave_up=False, **values):
+        log.info("wechat send %s settled by %s status=%s", send.pk, via, values["status"])
+        return True
+    values["message"] += "（微信的结果在停止等待后才到达）"
+    if _settle(send, Q(status=Status.FAILED, gave_up=True), gave_up=False, **values):
+        log.info("wechat send %s settled late by %s status=%s", send.pk, via, values["status"])
+        return True
+    log.info("wechat send %s already settled; %s changes nothing", send.pk, via)
+    return False
 
 
 def give_up_publish(send: WeChatSend, note: str = "") -> bool:
@@ -264,25 +272,22 @@ def give_up_publish(send: WeChatSend, note: str = "") -> bool:
     )
     if note:
         message += f"最后一次查询：{note}"
-    return _settle(
-        send, "the poll giving up", status=Status.FAILED, message=message[:500], gave_up=True
-    )
+    values = {"status": Status.FAILED, "message": message[:500], "gave_up": True}
+    if _settle(send, Q(status=Status.SUBMITTED), **values):
+        log.info("wechat send %s: the poll gave up", send.pk)
+        return True
+    log.info("wechat send %s already settled; giving up changes nothing", send.pk)
+    return False
 
 
-def _settle(send: WeChatSend, via: str, **values) -> bool:
-    """Finish a submitted publish with one conditional UPDATE: only the first caller wins,
-    except that WeChat's result may still replace our giving up."""
+def _settle(send: WeChatSend, still: Q, **values) -> bool:
+    """Finish a publish with one conditional UPDATE, if it is `still` open to this: of two
+    callers, only the first wins."""
     values.update(finished_at=timezone.now(), next_poll_at=None)
-    open_ = Q(status=Status.SUBMITTED)
-    if not values["gave_up"]:
-        open_ |= Q(status=Status.FAILED, gave_up=True)
-    won = WeChatSend.objects.filter(open_, pk=send.pk).update(**values)
-    if not won:
-        log.info("wechat send %s already settled; %s changes nothing", send.pk, via)
+    if not WeChatSend.objects.filter(still, pk=send.pk).update(**values):
         return False
     for name, value in values.items():
         setattr(send, name, value)
-    log.info("wechat send %s settled by %s status=%s", send.pk, via, values["status"])
     return True
 
 
