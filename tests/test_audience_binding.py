@@ -85,6 +85,20 @@ def test_rebinding_from_another_wechat_unbinds_the_first_and_audits_both(client,
     assert (unbind.follower, unbind.detail) == (first, {"reason": "rebind"})
 
 
+def test_once_a_password_is_set_proof_cannot_take_the_binding_from_another_wechat(client, wang):
+    # The four digits are a weak secret; the member's own WeChat stays bound.
+    theirs, stranger = follower("o-theirs"), follower("o-stranger")
+    services.bind_follower(theirs, wang, by_member=wang, how="proof")
+    services.set_member_password(wang, "hongqi-2026-党建")
+    as_follower(client, stranger)
+    body = bind(client).content.decode()
+    assert "已设置密码，请用密码登录；忘记密码请联系支部书记" in body
+    theirs.refresh_from_db()
+    stranger.refresh_from_db()
+    assert (theirs.member, stranger.member) == (wang, None)
+    assert client.get(reverse("audience:me")).status_code == 302
+
+
 def test_a_member_unbinds_their_wechat_and_it_is_audited(client, wang):
     f = follower()
     as_follower(client, f)

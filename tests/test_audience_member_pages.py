@@ -3,11 +3,14 @@
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.urls import reverse
 
 from tests.test_audience_support import fast_passwords, member, tree  # noqa: F401
 from weizhi.audience import identity, services
-from weizhi.audience.models import AuditEntry, Member
+from weizhi.audience.models import AuditEntry, Follower, Member
+from weizhi.wechat.links import login_link
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 GOOD_PASSWORD = "hongqi-2026-党建"
@@ -123,9 +126,9 @@ def test_a_one_time_link_works_until_the_password_is_set(client, wang):
 
 def test_a_member_edits_their_own_phone_with_validation(client, wang):
     identity_login(client, wang)
-    bad = client.post(reverse("audience:edit_phone"), {"phone": "1234"})
+    bad = change_phone(client, "1234", current_password=GOOD_PASSWORD)
     assert "手机号应为 11 位数字" in bad.content.decode()
-    client.post(reverse("audience:edit_phone"), {"phone": "13600002222"})
+    change_phone(client, "13600002222", current_password=GOOD_PASSWORD)
     assert Member.objects.get(pk=wang.pk).phone == "13600002222"
     assert AuditEntry.objects.get(action="profile").detail == {
         "phone": ["139****5678", "136****2222"]
@@ -152,3 +155,116 @@ def identity_login(client, m: Member) -> None:
     client.post(
         reverse("audience:login"), {"employee_number": m.employee_number, "password": GOOD_PASSWORD}
     )
+
+
+# A session recognised through WeChat must not be enough to take the account over.
+
+
+def as_bound_follower(client, m: Member, openid: str = "o-wang") -> Follower:
+    """Sign in the way WeChat readers do: the one-time link sent in the chat."""
+    follower = Follower.objects.create(openid=openid, member=m)
+    response = client.get(login_link(openid).replace(settings.SITE_URL, ""))
+    assert response.status_code == 302 and client.get(reverse("audience:me")).status_code == 200
+    return follower
+
+
+def change_phone(client, phone: str, **proof: str):
+    return client.post(reverse("audience:edit_phone"), {"phone": phone, **proof})
+
+
+def test_changing_the_phone_needs_the_current_password(client, wang):
+    services.set_member_password(wang, GOOD_PASSWORD)
+    as_bound_follower(client, wang)
+    assert "请输入当前密码" in change_phone(client, "13600002222").content.decode()
+    wrong = change_phone(client, "13600002222", current_password="guess")
+    assert "当前密码不正确" in wrong.content.decode()
+    assert Member.objects.get(pk=wang.pk).phone == "13912345678"
+    response = change_phone(client, "13600002222", current_password=GOOD_PASSWORD)
+    assert response.url == reverse("audience:me")
+    assert Member.objects.get(pk=wang.pk).phone == "13600002222"
+
+
+def test_without_a_password_changing_the_phone_needs_a_fresh_proof(client, wang):
+    as_bound_follower(client, wang)
+    page = client.get(reverse("audience:edit_phone")).content.decode()
+    assert "原手机号后四位" in page and "当前密码" not in page
+    wrong = change_phone(client, "13600002222", phone_last4="0000")
+    assert "原手机号后四位不正确" in wrong.content.decode()
+    assert Member.objects.get(pk=wang.pk).phone == "13912345678"
+    change_phone(client, "13600002222", phone_last4="5678")
+    assert Member.objects.get(pk=wang.pk).phone == "13600002222"
+
+
+def test_a_member_with_no_password_and_no_phone_cannot_set_one_from_a_wechat_session(client):
+    nophone = member(tree()["first"], "1009", name="赵六", phone="")
+    as_bound_follower(client, nophone)
+    response = change_phone(client, "13600002222", phone_last4="0000")
+    assert "联系支部书记" in response.content.decode()
+    assert Member.objects.get(pk=nophone.pk).phone == ""
+
+
+def test_guessing_the_proof_on_the_phone_form_is_rate_limited(client, wang):
+    as_bound_follower(client, wang)
+    for _ in range(10):
+        change_phone(client, "13600002222", phone_last4="0000")
+    response = change_phone(client, "13600002222", phone_last4="5678")
+    assert response.status_code == 429 and "尝试次数过多" in response.content.decode()
+    assert Member.objects.get(pk=wang.pk).phone == "13912345678"
+
+
+def test_first_login_proof_is_refused_once_a_password_is_set(client, wang):
+    services.set_member_password(wang, GOOD_PASSWORD)
+    body = prove(client).content.decode()
+    assert "已设置密码，请用密码登录；忘记密码请联系支部书记" in body
+    assert identity.SESSION_PROVED_KEY not in client.session
+    assert client.get(reverse("audience:set_password")).url == reverse("audience:first_login")
+
+
+def test_a_proof_made_before_the_password_was_set_cannot_replace_it(client, wang):
+    prove(client)
+    services.set_member_password(Member.objects.get(pk=wang.pk), GOOD_PASSWORD)
+    response = client.post(
+        reverse("audience:set_password"),
+        {"password1": "another-2026-x", "password2": "another-2026-x"},
+    )
+    assert response.url == reverse("audience:first_login")
+    assert check_password(GOOD_PASSWORD, Member.objects.get(pk=wang.pk).password)
+
+
+def test_a_signed_in_member_changes_the_password_only_with_the_current_one(client, wang):
+    identity_login(client, wang)
+    new = {"password1": "another-2026-x", "password2": "another-2026-x"}
+    refused = client.post(reverse("audience:set_password"), new)
+    assert "请输入当前密码" in refused.content.decode()
+    assert check_password(GOOD_PASSWORD, Member.objects.get(pk=wang.pk).password)
+    client.post(reverse("audience:set_password"), {**new, "current_password": GOOD_PASSWORD})
+    assert check_password("another-2026-x", Member.objects.get(pk=wang.pk).password)
+
+
+# Signing out.
+
+
+def test_signing_out_ends_the_wechat_identity_too(client, wang):
+    as_bound_follower(client, wang)
+    response = client.post(reverse("audience:logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("audience:me")).status_code == 302
+    assert identity.SESSION_FOLLOWER_KEY not in client.session
+    assert client.get(reverse("audience:bind")).status_code == 403  # no follower any more
+
+
+def test_signing_out_ends_every_identity_in_the_session(client, wang, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password=GOOD_PASSWORD)
+    client.force_login(staff)
+    identity_login(client, wang)
+    as_bound_follower(client, wang)
+    client.post(reverse("audience:logout"))
+    assert "_auth_user_id" not in client.session
+    assert not [key for key, _ in client.session.items() if key.startswith("audience.")]
+    assert client.get(reverse("audience:me")).status_code == 302
+
+
+def test_after_signing_out_inside_wechat_the_password_form_shows(client, wang):
+    as_bound_follower(client, wang)
+    response = client.post(reverse("audience:logout"))
+    assert response.url == reverse("audience:login") + "?with=password"

@@ -3,6 +3,7 @@ the chat, or OAuth), and the roster member they signed in as, kept in their sess
 
 from collections.abc import Callable
 
+from django.contrib import auth
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -25,10 +26,6 @@ def current_follower(request: HttpRequest) -> Follower | None:
     if follower_id is None:
         return None
     return Follower.objects.filter(pk=follower_id).first()
-
-
-def logout_follower(request: HttpRequest) -> None:
-    request.session.pop(SESSION_FOLLOWER_KEY, None)
 
 
 # A channel that can tell who the reader is without a password (WeChat's web OAuth) adds a
@@ -63,8 +60,10 @@ def sign_in_elsewhere(request: HttpRequest, next_path: str) -> HttpResponse | No
 # signs out every other session, as Django does for staff.
 SESSION_MEMBER_KEY = "audience.member_id"
 SESSION_MEMBER_HASH = "audience.member_hash"
-# A member who has proved who they are but has not chosen a password yet.
+# A member who has proved who they are but has not chosen a password yet, and the digest of
+# the password hash at that moment: a proof made before a password was set cannot replace it.
 SESSION_PROVED_KEY = "audience.proved_member_id"
+SESSION_PROVED_HASH = "audience.proved_member_hash"
 
 
 def _password_digest(member: Member) -> str:
@@ -74,13 +73,15 @@ def _password_digest(member: Member) -> str:
 def login_member(request: HttpRequest, member: Member) -> None:
     request.session.cycle_key()
     request.session.pop(SESSION_PROVED_KEY, None)
+    request.session.pop(SESSION_PROVED_HASH, None)
     request.session[SESSION_MEMBER_KEY] = member.pk
     request.session[SESSION_MEMBER_HASH] = _password_digest(member)
 
 
-def logout_member(request: HttpRequest) -> None:
-    for key in (SESSION_MEMBER_KEY, SESSION_MEMBER_HASH, SESSION_PROVED_KEY):
-        request.session.pop(key, None)
+def sign_out(request: HttpRequest) -> None:
+    """End every identity this session holds: the member, the WeChat follower (through whom
+    a bound member is recognised too), a pending proof and a staff login, by flushing it."""
+    auth.logout(request)
 
 
 def signed_in_member(request: HttpRequest) -> Member | None:
@@ -110,11 +111,18 @@ def current_member(request: HttpRequest) -> Member | None:
 def remember_proof(request: HttpRequest, member: Member) -> None:
     request.session.cycle_key()
     request.session[SESSION_PROVED_KEY] = member.pk
+    request.session[SESSION_PROVED_HASH] = _password_digest(member)
 
 
 def proved_member(request: HttpRequest) -> Member | None:
     member_id = request.session.get(SESSION_PROVED_KEY)
-    return None if member_id is None else Member.objects.active().filter(pk=member_id).first()
+    if member_id is None:
+        return None
+    member = Member.objects.active().filter(pk=member_id).first()
+    digest = request.session.get(SESSION_PROVED_HASH, "")
+    if member is None or not constant_time_compare(digest, _password_digest(member)):
+        return None
+    return member
 
 
 def login_link_token(member: Member) -> str:

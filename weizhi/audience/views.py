@@ -26,6 +26,12 @@ PROOF_LIMIT, PROOF_WINDOW = 10, 15 * 60
 TOO_MANY = "尝试次数过多，请 15 分钟后再试。"
 
 
+def reauth_allowed(member: Member) -> bool:
+    # Only someone already recognised as this member reaches the check, so count per member:
+    # a stolen session cannot walk through the four digits by changing address.
+    return hit("audience-reauth", str(member.pk), PROOF_LIMIT, PROOF_WINDOW)
+
+
 def proof_allowed(request: HttpRequest, scope: str) -> bool:
     number = request.POST.get("employee_number", "").strip()[:20]
     by_address = hit(f"audience-{scope}", client_address(request), PROOF_LIMIT, PROOF_WINDOW)
@@ -102,10 +108,18 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def set_password(request: HttpRequest) -> HttpResponse:
-    member = identity.proved_member(request) or identity.signed_in_member(request)
+    """After a proof or an administrator's link: choose a password. A signed-in member may
+    change theirs too, giving the current one."""
+    proved = identity.proved_member(request)
+    member = proved or identity.signed_in_member(request)
     if member is None:
         return redirect("audience:first_login")
-    form = SetPasswordForm(request.POST or None)
+    form = SetPasswordForm(request.POST or None, member=None if proved else member)
+    if request.method == "POST" and not proved and not reauth_allowed(member):
+        form.add_error(None, TOO_MANY)
+        return render(
+            request, "audience/set_password.html", {"form": form, "member": member}, status=429
+        )
     if request.method == "POST" and form.is_valid():
         services.set_member_password(member, form.cleaned_data["password1"])
         identity.login_member(request, member)
@@ -116,8 +130,9 @@ def set_password(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    identity.logout_member(request)
-    return redirect("audience:login")
+    identity.sign_out(request)
+    # The password form, not WeChat's OAuth, which inside WeChat would sign the reader back in.
+    return HttpResponseRedirect(reverse("audience:login") + "?with=password")
 
 
 @member_required
@@ -137,14 +152,17 @@ def me(request: HttpRequest, member: Member) -> HttpResponse:
         "bound_follower": getattr(member, "follower", None),
         "history": history,
         "memberships": member.memberships.select_related("branch").order_by("-started_at"),
-        "phone_form": PhoneForm(initial={"phone": member.phone}),
     }
     return render(request, "audience/me.html", context)
 
 
 @member_required
 def edit_phone(request: HttpRequest, member: Member) -> HttpResponse:
-    form = PhoneForm(request.POST or None, initial={"phone": member.phone})
+    form = PhoneForm(request.POST or None, member=member)
+    if request.method == "POST" and not reauth_allowed(member):
+        form.add_error(None, TOO_MANY)
+        context = {"form": form, "member": member}
+        return render(request, "audience/edit_phone.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         services.update_member_phone(member, form.cleaned_data["phone"])
         messages.success(request, "手机号已更新。")
