@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -25,7 +26,7 @@ from .roster_import import (
     store_upload,
     upload_path,
 )
-from .scope import visible_members
+from .scope import may_reset_passwords, visible_members
 
 SESSION_IMPORT = "audience.import_token"
 PREVIEW_ROWS = 20
@@ -127,16 +128,23 @@ def decide_binding_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("audience_binding_requests")
 
 
-@permission_required("audience.change_member", raise_exception=True)
-def login_link_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Issue a one-time sign-in link for a member who cannot prove who they are (no phone on
-    the roster, a changed number); it is shown once, to be passed on by the administrator."""
+def member_password_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reset a member's sign-in password: clear it, so that they prove who they are and choose
+    a new one, or issue a one-time link (no phone on the roster, a changed number) that is
+    shown once, to be passed on by the administrator. Both are audited."""
+    if not may_reset_passwords(request.user):
+        raise PermissionDenied
     member = get_object_or_404(visible_members(request.user), pk=pk)
     link = None
-    if request.method == "POST":
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "clear":
+        services.clear_member_password(member, by=request.user)
+        messages.success(request, f"已清除 {member.name} 的登录密码。")
+        return redirect("audience_member_password", pk=member.pk)
+    if action == "link":
         token = identity.login_link_token(member)
         link = settings.SITE_URL + reverse("audience:login_link", args=[token])
         services.audit(services.AuditEntry.Action.LOGIN_LINK, user=request.user, member=member)
     return _page(
-        request, "login_link.html", member=member, link=link, days=identity.LOGIN_LINK_DAYS
+        request, "member_password.html", member=member, link=link, days=identity.LOGIN_LINK_DAYS
     )

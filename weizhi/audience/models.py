@@ -308,6 +308,7 @@ class AuditEntry(models.Model):
         PASSWORD = "password", "设置登录密码"
         PROFILE = "profile", "修改资料"
         LOGIN_LINK = "login_link", "签发登录链接"
+        RESET = "reset", "清除登录密码"
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     action = models.CharField("操作", max_length=12, choices=Action.choices)

@@ -48,3 +48,11 @@ def visible_branches(user, queryset: QuerySet[Branch] | None = None) -> QuerySet
 
 def sees_full_phone(user) -> bool:
     return user.is_superuser or user.has_perm("audience.view_full_phone")
+
+
+def may_reset_passwords(user) -> bool:
+    """Who may reset a member's sign-in password, within visible_members: a 系统管理员 (or a
+    superuser) for the whole roster, a 支部书记 for their own subtree."""
+    if sees_everything(user):
+        return True
+    return user.has_perm("audience.view_member") and bool(administered_branches(user))

@@ -162,9 +162,19 @@ def decide_binding(request: BindingRequest, *, approve: bool, by) -> None:
 def set_member_password(member: Member, raw: str, *, by=None) -> None:
     """Raises ValidationError with Django's (Chinese) password messages."""
     validate_password(raw)
-    member.password = make_password(raw)
-    member.save(update_fields=["password"])
-    audit(AuditEntry.Action.PASSWORD, user=by, by_member=None if by else member, member=member)
+    with transaction.atomic():
+        member.password = make_password(raw)
+        member.save(update_fields=["password"])
+        audit(AuditEntry.Action.PASSWORD, user=by, by_member=None if by else member, member=member)
+
+
+def clear_member_password(member: Member, *, by) -> None:
+    """An administrator resets a forgotten password: every session signed in with it ends (the
+    digest no longer matches) and the member may prove who they are and choose a new one."""
+    with transaction.atomic():
+        member.password = ""
+        member.save(update_fields=["password"])
+        audit(AuditEntry.Action.RESET, user=by, member=member)
 
 
 def clean_phone(phone: str) -> str:

@@ -27,7 +27,7 @@ from weizhi.core.adminmenu import PermissionMenuItem
 from . import services
 from .models import AuditEntry, Branch, Follower, Member, PoliticalStatus, RoleTag
 from .roster_import import export_rows
-from .scope import sees_full_phone, visible_branches, visible_members
+from .scope import may_reset_passwords, sees_full_phone, visible_branches, visible_members
 
 
 class ScopedObjectMixin:
@@ -148,9 +148,9 @@ class MemberIndexView(generic.IndexView):
 
     def get_list_more_buttons(self, instance: Member) -> list:
         buttons = super().get_list_more_buttons(instance)
-        if self.request.user.has_perm("audience.change_member"):
-            url = reverse("audience_login_link", args=[instance.pk])
-            buttons.append(MenuItem("签发登录链接", url=url, icon_name="link", priority=40))
+        if may_reset_passwords(self.request.user):
+            url = reverse("audience_member_password", args=[instance.pk])
+            buttons.append(MenuItem("重置登录密码", url=url, icon_name="key", priority=40))
         return buttons
 
     def as_spreadsheet(self, queryset, spreadsheet_format) -> HttpResponse:

@@ -25,9 +25,9 @@ def register_audience_urls() -> list:
             name="audience_import_template",
         ),
         path(
-            "audience/members/<int:pk>/login-link/",
-            admin_views.login_link_view,
-            name="audience_login_link",
+            "audience/members/<int:pk>/password/",
+            admin_views.member_password_view,
+            name="audience_member_password",
         ),
         path(
             "audience/binding-requests/",
