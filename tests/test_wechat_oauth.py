@@ -4,13 +4,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from tests.fake_wechat_server import APP_ID
 from tests.test_audience_support import member, tree
 from weizhi.audience import identity
 from weizhi.audience.models import Follower
-from weizhi.wechat.account import forget_account
+from weizhi.wechat.account import SIMULATED_APP_ID, forget_account
 from weizhi.wechat.outbound.jssdk import JS_API_LIST, jsapi_signature
 from weizhi.wechat.outbound.models import Credential
 
@@ -166,6 +168,7 @@ def test_the_simulated_account_round_trip_works_through_the_in_process_fake(
     settings.SITE_URL = live_server.url
     forget_account()
     Follower.objects.create(openid="o-sim-1", simulated=True)
+    as_staff(client)
     page = client.get(START, {"next": "/me/"}, follow=True).content.decode()
     assert "模拟在微信里打开" in page
     response = client.get(START, {"next": "/me/", "as": "wechat"})
@@ -297,8 +300,122 @@ def test_the_password_form_stays_reachable_inside_wechat(client, oauth_on):
 
 
 def test_the_simulated_account_inside_wechat_goes_to_its_own_authorize_page(client):
+    as_staff(client)
     authorize = open_inside_wechat(client, "/me/")
     assert authorize.startswith("http://127.0.0.1:8000/wechat/oauth/fake/connect/oauth2/authorize?")
+
+
+# The simulated account's authorize page lets its user choose whom to be: staff only, and
+# whatever a stranger does, no session for an openid they chose.
+
+FAKE_AUTHORIZE = "/wechat/oauth/fake/connect/oauth2/authorize"
+
+
+def as_staff(client: Client, username: str = "developer", *, simulator: bool = True) -> Client:
+    """A user of the admin, who may use the 公众号模拟器 (as 编辑 and 管理员 may) or not.
+    Permissions by name: the groups are data that transactional tests flush."""
+    user = get_user_model().objects.create_user(username)
+    codenames = ["access_admin", "change_replyrule"] if simulator else ["access_admin"]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
+    return client
+
+
+def fake_query(state: str = "made-up", **changes: str) -> dict[str, str]:
+    return {
+        "appid": SIMULATED_APP_ID,
+        "redirect_uri": "http://127.0.0.1:8000" + CALLBACK,
+        "response_type": "code",
+        "scope": "snsapi_base",
+        "state": state,
+        **changes,
+    }
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+@pytest.fixture
+def bound_sim_follower():
+    bound = member(tree()["first"], "1001", name="王芳")
+    return Follower.objects.create(openid="o-sim-bound", simulated=True, member=bound)
+
+
+def test_the_simulated_authorize_page_issues_a_stranger_no_code(client, bound_sim_follower):
+    for chosen in ({"openid": "o-sim-bound"}, {"any_openid": "o-sim-bound"}, {}):
+        response = client.get(FAKE_AUTHORIZE, {**fake_query(), **chosen})
+        assert response.status_code == 302, chosen
+        assert response["Location"].startswith("/admin/login/?next="), chosen
+        assert "o-sim-bound" not in response.content.decode()
+
+
+def test_staff_without_the_simulators_permission_are_refused(client, bound_sim_follower):
+    as_staff(client, simulator=False)
+    response = client.get(FAKE_AUTHORIZE, {**fake_query(), "openid": "o-sim-bound"})
+    assert response.status_code == 403
+    assert "开发者工具" in response.content.decode() and "code=" not in response.get("Location", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stranger_gets_no_session_for_an_openid_of_their_choosing(
+    client, settings, live_server, bound_sim_follower
+):
+    settings.SITE_URL = live_server.url
+    forget_account()
+    started = client.get(START, {"next": "/me/", "as": "wechat"}, HTTP_USER_AGENT=WECHAT_UA)
+    state = query_of(started["Location"]).get("state", "made-up")
+    query = fake_query(state, redirect_uri=live_server.url + CALLBACK)
+    chosen = client.get(FAKE_AUTHORIZE, {**query, "openid": "o-sim-bound"})
+    client.get(f"{CALLBACK}?{urlsplit(chosen['Location']).query}", HTTP_USER_AGENT=WECHAT_UA)
+    assert signed_in_openid(client) is None
+    assert client.get("/me/").status_code == 302
+    forget_account()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_code_the_fake_issued_in_one_browser_is_refused_in_another(
+    settings, live_server, bound_sim_follower
+):
+    settings.SITE_URL = live_server.url
+    forget_account()
+    issuer, other = as_staff(Client()), as_staff(Client(), "other-developer")
+    own_state = query_of(other.get(START, {"next": "/me/", "as": "wechat"})["Location"])["state"]
+    authorize = issuer.get(START, {"next": "/me/", "as": "wechat"})["Location"]
+    query = query_of(authorize)
+    back = issuer.get(FAKE_AUTHORIZE, {**query, "openid": "o-sim-bound"})["Location"]
+    response = other.get(CALLBACK, {"code": query_of(back)["code"], "state": own_state})
+    assert (
+        response.status_code == 400
+        and "不是模拟授权页为本浏览器签发的" in response.content.decode()
+    )
+    assert signed_in_openid(other) is None
+    forget_account()
+
+
+def test_the_simulated_authorize_page_only_sends_codes_to_our_callback(client):
+    as_staff(client)
+    elsewhere = fake_query(redirect_uri="https://evil.example/wechat/oauth/callback/")
+    response = client.get(FAKE_AUTHORIZE, {**elsewhere, "openid": "sim-1"})
+    assert response.status_code == 400 and "Location" not in response
+
+
+def test_the_simulated_authorize_page_speaks_for_simulated_followers_only(client):
+    Follower.objects.create(openid="o-real", simulated=False)
+    as_staff(client)
+    picker = client.get(FAKE_AUTHORIZE, fake_query()).content.decode()
+    assert "o-real" not in picker
+    for chosen in ({"openid": "o-real"}, {"any_openid": "o-real"}, {"any_openid": "<b>x</b>"}):
+        response = client.get(FAKE_AUTHORIZE, {**fake_query(), **chosen})
+        assert response.status_code == 400 and "Location" not in response, chosen
+
+
+def test_a_stranger_inside_wechat_on_the_simulated_account_gets_the_password_form(client):
+    response = client.get("/me/", HTTP_USER_AGENT=WECHAT_UA, follow=True)
+    assert response.redirect_chain == [("/me/login/", 302)]
+    assert "党员登录" in response.content.decode()
+    hint = client.get(START, {"next": "/me/", "as": "wechat"}, follow=True).content.decode()
+    assert "模拟在微信里打开" not in hint and "登录管理后台" in hint
 
 
 # JS-SDK config.
@@ -355,3 +472,9 @@ def test_the_jssdk_config_is_rate_limited(client, jssdk_on):
         for _ in range(61)
     ]
     assert [r.status_code for r in codes[-2:]] == [400, 429]
+
+
+def test_the_mounted_fake_api_has_no_authorize_page_of_its_own(client):
+    response = client.get("/wechat/fake-api/connect/oauth2/authorize", fake_query(openid="o-x"))
+    assert response.status_code == 200 and response.json()["errcode"] == 40066
+    assert "code=" not in response.content.decode()

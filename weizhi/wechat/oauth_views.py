@@ -10,14 +10,22 @@ to send "绑定" in the chat for a one-time link (links.py), which works on ever
 The state sent to WeChat is CSRF protection for the round trip: a random nonce kept in this
 browser's session plus an HMAC over it, the time and the next path, so a callback carrying
 someone else's code (login CSRF) or an old or altered state is refused.
+
+The simulated account's authorize page lets its user choose whom to be, so it is a developer
+tool for staff only: it sends codes back to our own callback only, for simulated followers
+only, and records each code in the staff member's session for its state; the callback of the
+simulated account accepts no other code. A stranger never gets a session for a chosen openid.
 """
 
+import hashlib
 import logging
+import re
 import secrets
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import (
     Http404,
     HttpRequest,
@@ -37,13 +45,18 @@ from .account import Account, current_account
 from .links import safe_next, welcome
 from .outbound.errors import WeChatAPIError
 from .outbound.fake.authorize import authorize as fake_authorize
+from .outbound.fake.authorize import chosen_openid
 from .outbound.fake_urls import fake_for
 from .outbound.jssdk import JS_API_LIST, js_sdk_config
 from .outbound.oauth import authorize_base, authorize_url, openid_for_code
+from .simulator import PERMISSION as SIMULATOR_PERMISSION
 
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "wechat.oauth_pending"
+# state -> digest of the code the simulated authorize page issued for it, in this session.
+FAKE_CODES_KEY = "wechat.fake_oauth_codes"
+OPENID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 STATE_MAX_AGE = 10 * 60
 MAX_PENDING = 5  # a few tabs may start a login at once
 CODE_ERRORS = {
@@ -56,9 +69,17 @@ def in_wechat(request: HttpRequest) -> bool:
     return "MicroMessenger" in request.headers.get("User-Agent", "")
 
 
-def oauth_enabled(account: Account) -> bool:
-    # The simulated account's fake implements OAuth, so the demo can try it.
-    return account.simulated or settings.WECHAT_OAUTH
+def may_play_wechat(user) -> bool:
+    """Who may use the simulated account's authorize page: staff who may use the 公众号模拟器,
+    which already speaks (and sends "绑定") for the same simulated followers."""
+    return user.has_perm("wagtailadmin.access_admin") and user.has_perm(SIMULATOR_PERMISSION)
+
+
+def oauth_enabled(request: HttpRequest, account: Account) -> bool:
+    # The simulated account's fake implements OAuth, so that its staff can try it.
+    if account.simulated:
+        return may_play_wechat(request.user)
+    return settings.WECHAT_OAUTH
 
 
 def _mac(issued: str, nonce: str, next_path: str) -> str:
@@ -98,7 +119,7 @@ def start(request: HttpRequest) -> HttpResponse:
     account = current_account()
     # On the simulated account a desktop browser may ask to be treated as WeChat's.
     inside = in_wechat(request) or (account.simulated and request.GET.get("as") == "wechat")
-    if not (inside and oauth_enabled(account)):
+    if not (inside and oauth_enabled(request, account)):
         fallback = reverse("wechat-oauth-in-chat")
         return HttpResponseRedirect(f"{fallback}?{urlencode({'next': next_path})}")
     return _to_authorize(request, account, next_path)
@@ -117,7 +138,7 @@ def sign_in_route(request: HttpRequest, next_path: str) -> HttpResponse | None:
     login, opened inside WeChat on an account with OAuth, goes straight to WeChat's authorize
     page instead of the password form. Custom-menu links to /me/… arrive this way too."""
     account = current_account()
-    if not (in_wechat(request) and oauth_enabled(account)):
+    if not (in_wechat(request) and oauth_enabled(request, account)):
         return None
     return _to_authorize(request, account, safe_next(next_path))
 
@@ -137,6 +158,10 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _failed(request, "登录请求已失效或不是从本站发起的，请返回重新打开页面。")
     if not code:
         return _failed(request, "微信没有返回授权码，请返回重新打开页面。")
+    account = current_account()
+    if account.simulated and not _issued_here(request, state, code):
+        log.warning("oauth callback with a code the simulated authorize page did not issue here")
+        return _failed(request, "这个授权码不是模拟授权页为本浏览器签发的，请返回重新打开页面。")
     try:
         openid = openid_for_code(code)
     except WeChatAPIError as error:
@@ -148,7 +173,6 @@ def callback(request: HttpRequest) -> HttpResponse:
             "暂时无法通过微信确认你的身份，请稍后再试，或在公众号里发送“绑定”获取登录链接。",
             status=503,
         )
-    account = current_account()
     # Someone who opens a page without following the account is not a subscriber (yet).
     follower, _ = Follower.objects.get_or_create(
         openid=openid, defaults={"subscribed": False, "simulated": account.simulated}
@@ -164,6 +188,7 @@ def in_chat(request: HttpRequest) -> HttpResponse:
     context = {
         "in_wechat": in_wechat(request),
         "simulated": account.simulated,
+        "may_simulate": account.simulated and may_play_wechat(request.user),
         "next_path": next_path,
     }
     return render(request, "wechat/oauth_in_chat.html", context)
@@ -171,18 +196,65 @@ def in_chat(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def fake_authorize_page(request: HttpRequest) -> HttpResponse:
-    """The simulated account's stand-in for open.weixin.qq.com; a 404 for a real account."""
+    """The simulated account's stand-in for open.weixin.qq.com, for staff trying the demo's
+    OAuth in their browser; a 404 for a real account."""
     account = current_account()
     if not account.simulated:
         raise Http404
-    fake = fake_for(account.app_id, account.app_secret)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("wagtailadmin_login"))
+    if not may_play_wechat(request.user):
+        log.warning("fake authorize page refused to user %s", request.user.pk)
+        message = "模拟微信网页授权是开发者工具，只对有权使用公众号模拟器的后台用户开放。"
+        return _failed(request, message, status=403)
+    query = request.GET.dict()
+    refusal = _fake_refusal(query)
+    if refusal:
+        return _failed(request, refusal)
     openids = list(
         Follower.objects.filter(simulated=True).order_by("openid").values_list("openid", flat=True)
     )
-    status, headers, body = fake_authorize(fake, request.GET.dict(), openids[:50])
-    if status.startswith("302"):
-        return HttpResponseRedirect(dict(headers)["Location"])
-    return HttpResponse(body, status=int(status[:3]), content_type="text/html; charset=utf-8")
+    fake = fake_for(account.app_id, account.app_secret)
+    status, headers, body = fake_authorize(fake, query, openids[:50])
+    if not status.startswith("302"):
+        return HttpResponse(body, status=int(status[:3]), content_type="text/html; charset=utf-8")
+    location = dict(headers)["Location"]
+    _remember_code(request, query.get("state", ""), parse_qs(urlsplit(location).query)["code"][0])
+    return HttpResponseRedirect(location)
+
+
+def _fake_refusal(query: dict[str, str]) -> str:
+    """Why the simulated authorize page will not send this code back, or ""."""
+    if query.get("redirect_uri") != settings.SITE_URL + reverse("wechat-oauth-callback"):
+        return "模拟授权页只会跳回本站的微信登录回调地址。"
+    openid = chosen_openid(query)
+    if not openid:
+        return ""
+    if not OPENID_RE.fullmatch(openid):
+        return "OpenID 只能由字母、数字、- 和 _ 组成，最多 64 个字符。"
+    if Follower.objects.filter(openid=openid, simulated=False).exists():
+        # Left from a time the account was real: the page speaks for simulated followers only.
+        return "这个 OpenID 属于真实粉丝，模拟授权只能以模拟粉丝的身份继续。"
+    return ""
+
+
+def _code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _remember_code(request: HttpRequest, state: str, code: str) -> None:
+    issued = dict(list(request.session.get(FAKE_CODES_KEY, {}).items())[-(MAX_PENDING - 1) :])
+    issued[state] = _code_digest(code)
+    request.session[FAKE_CODES_KEY] = issued
+
+
+def _issued_here(request: HttpRequest, state: str, code: str) -> bool:
+    """Whether the simulated authorize page issued this code, in this session, for this state
+    (once: the record goes with the answer)."""
+    issued = request.session.get(FAKE_CODES_KEY, {})
+    digest = issued.pop(state, None)
+    request.session[FAKE_CODES_KEY] = issued
+    return digest is not None and constant_time_compare(digest, _code_digest(code))
 
 
 def _site_origin() -> str:

@@ -21,10 +21,15 @@ def authorize(fake: FakeWeChat, query: dict[str, str], openids: list[str]) -> An
     refusal = _refusal(fake, query)
     if refusal:
         return _page("400 Bad Request", f"<p class=error>{escape(refusal)}</p>")
-    openid = (query.get("openid") or query.get("any_openid") or "").strip()
+    openid = chosen_openid(query)
     if not openid:
         return _page("200 OK", _picker(query, openids))
     return "302 Found", [("Location", back_with_code(fake, query, openid))], b""
+
+
+def chosen_openid(query: dict[str, str]) -> str:
+    """The follower picked on the page, or typed; "" while the page is still to be shown."""
+    return (query.get("openid") or query.get("any_openid") or "").strip()
 
 
 def back_with_code(fake: FakeWeChat, query: dict[str, str], openid: str) -> str:
