@@ -1,6 +1,8 @@
 """A member on a phone, in a plain browser and then inside WeChat: first sign-in by proving
 who they are, "我的", and binding their WeChat account."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
@@ -15,6 +17,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 PASSWORD = "hongqi-2026-党建"
+SIGNED_OUT = re.compile(r"/me/login/\?with=password$")
 
 
 def test_a_member_signs_in_for_the_first_time_and_sees_my_profile(live_server, plain_phone):
@@ -47,11 +50,23 @@ def test_a_member_signs_in_for_the_first_time_and_sees_my_profile(live_server, p
 
     # Signing out and in again with the new password.
     plain_phone.get_by_role("button", name="退出登录").click()
-    plain_phone.wait_for_url("**/me/login/")
+    plain_phone.wait_for_url(SIGNED_OUT)
     plain_phone.get_by_label("工号").fill(DEMO_MEMBER["employee_number"])
     plain_phone.get_by_label("密码").fill(PASSWORD)
     plain_phone.get_by_role("button", name="登录").click()
     plain_phone.wait_for_url(live_server.url + "/me/")
+
+    # A new phone number only with the password again.
+    plain_phone.get_by_role("link", name="修改").click()
+    plain_phone.get_by_label("新手机号").fill("13600002222")
+    plain_phone.get_by_label("当前密码").fill("not-the-password")
+    plain_phone.get_by_role("button", name="保存").click()
+    assert plain_phone.locator(".field-error").inner_text() == "当前密码不正确。"
+    screenshot(plain_phone, "member-phone-needs-password")
+    plain_phone.get_by_label("当前密码").fill(PASSWORD)
+    plain_phone.get_by_role("button", name="保存").click()
+    plain_phone.wait_for_url(live_server.url + "/me/")
+    assert plain_phone.locator("[data-phone]").inner_text() == "136****2222"
 
 
 def test_a_follower_binds_their_wechat_by_proof_and_sees_my_profile(live_server, phone):
@@ -84,3 +99,10 @@ def test_a_follower_binds_their_wechat_by_proof_and_sees_my_profile(live_server,
     member = Member.objects.get(employee_number=DEMO_MEMBER["employee_number"])
     assert Follower.objects.get(pk=follower.pk).member == member
     assert AuditEntry.objects.filter(action="bind", member=member).exists()
+
+    # Signing out ends the WeChat identity too: "我的" asks for a sign-in again.
+    phone.get_by_role("button", name="退出登录").click()
+    phone.wait_for_url(SIGNED_OUT)
+    phone.goto(live_server.url + "/me/")
+    phone.wait_for_url("**/me/login/")
+    assert phone.get_by_role("heading", name="党员登录").is_visible()
