@@ -194,3 +194,29 @@ def test_control_characters_are_dropped_from_an_export_rather_than_failing_it():
     out.sheet("名册")(["张\x01三"])
     rows = list(load_workbook(io.BytesIO(out.getvalue())).worksheets[0].iter_rows(values_only=True))
     assert rows == [("张三",)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_wagtails_site_history_export_keeps_a_formula_like_title_as_text(client, export):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from tests import factories
+
+    factories.site_home()
+    factories.article(title='=HYPERLINK("http://x","点我")')
+    factories.article(title="@SUM(A1)")
+    admin = get_user_model().objects.create_superuser("root", password="p4ss-测试")
+    client.force_login(admin)
+    response = client.get(reverse("wagtailadmin_reports:site_history") + f"?export={export}")
+    assert response.status_code == 200
+    if export == "csv":
+        body = b"".join(response.streaming_content).decode()
+        assert "'=HYPERLINK" in body and "'@SUM(A1)" in body
+        assert ",=HYPERLINK" not in body and ",@SUM" not in body
+    else:
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+        labels = {row[1].value: row[1] for row in sheet.iter_rows(min_row=2)}
+        for title in ('=HYPERLINK("http://x","点我")', "@SUM(A1)"):
+            assert labels[title].data_type == "s" and labels[title].quotePrefix, title

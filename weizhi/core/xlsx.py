@@ -497,3 +497,31 @@ def _cell(sheet: Any, value: Any) -> Any:
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
+
+
+def guard_wagtail_exports() -> None:
+    """Wagtail's own exports (site history, the page reports, redirects, form submissions)
+    write CSV values as they are and leave xlsx text that starts with + - @ without the
+    quote prefix; put them under the same rules as ours. Wagtail offers no hook for this,
+    so its export mixin is wrapped once, at start-up (CoreConfig.ready)."""
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    if getattr(SpreadsheetExportMixin, "_weizhi_guarded", False):
+        return
+    preprocess = SpreadsheetExportMixin.preprocess_field_value
+    generate_xlsx_row = SpreadsheetExportMixin.generate_xlsx_row
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = preprocess(self, field, value, export_format)
+        return neutralise(value) if export_format == self.FORMAT_CSV else value
+
+    def guarded_xlsx_row(self, worksheet, row_dict, date_format=None):
+        for cell in generate_xlsx_row(self, worksheet, row_dict, date_format=date_format):
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+            yield cell
+
+    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
+    SpreadsheetExportMixin.generate_xlsx_row = guarded_xlsx_row
+    SpreadsheetExportMixin._weizhi_guarded = True
