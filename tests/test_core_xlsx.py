@@ -220,3 +220,22 @@ def test_wagtails_site_history_export_keeps_a_formula_like_title_as_text(client,
         labels = {row[1].value: row[1] for row in sheet.iter_rows(min_row=2)}
         for title in ('=HYPERLINK("http://x","点我")', "@SUM(A1)"):
             assert labels[title].data_type == "s" and labels[title].quotePrefix, title
+
+
+@pytest.mark.django_db
+def test_wagtails_redirect_import_reads_xlsx_within_the_same_limits(client, settings, tmp_path):
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    settings.IMPORT_MAX_ROWS = 100
+    admin = get_user_model().objects.create_superuser("root", password="p4ss-测试")
+    client.force_login(admin)
+    url = reverse("wagtailredirects:start_import")
+    good = workbook([["from", "to"], ["/old", "/new"]]).getvalue()
+    response = client.post(url, {"import_file": SimpleUploadedFile("r.xlsx", good)})
+    assert response.status_code == 200 and "/old" in response.content.decode()
+
+    bomb = many_rows(tmp_path / "bomb.xlsx", rows=100_000).read_bytes()
+    response = client.post(url, {"import_file": SimpleUploadedFile("r.xlsx", bomb)}, follow=True)
+    assert "SpreadsheetError" in response.content.decode()

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "系统"
 
     def ready(self) -> None:
-        from .xlsx import guard_wagtail_exports
+        from .xlsx import guard_wagtail_exports, guard_wagtail_redirect_import
 
         guard_wagtail_exports()
+        guard_wagtail_redirect_import()

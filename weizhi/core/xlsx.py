@@ -525,3 +525,17 @@ def guard_wagtail_exports() -> None:
     SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
     SpreadsheetExportMixin.generate_xlsx_row = guarded_xlsx_row
     SpreadsheetExportMixin._weizhi_guarded = True
+
+
+def guard_wagtail_redirect_import() -> None:
+    """Wagtail's redirect import reads an .xlsx with openpyxl, every row of it, in the web
+    request: the same bombs as the roster's. Its reader is replaced by ours, with the same
+    limits (a refused file shows Wagtail's own error message; the log says why)."""
+    from wagtail.contrib.redirects.base_formats import XLSX, Dataset
+
+    def create_dataset(self, data: bytes) -> Dataset:
+        rows = [values for _, values in read_rows(io.BytesIO(data))]
+        width = max((len(r) for r in rows), default=0)
+        return Dataset(r + (None,) * (width - len(r)) for r in rows)
+
+    XLSX.create_dataset = create_dataset
