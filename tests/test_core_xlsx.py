@@ -121,7 +121,8 @@ def test_cells_beyond_the_column_limit_are_ignored():
 
 
 # Benchmark-style: each bomb runs the roster's reader in a child process, which reports its
-# own time and peak memory around the read (so pytest's own memory is not counted).
+# own time and peak memory around the read (so pytest's own memory is not counted). The bound
+# is on CPU time, which other work on a busy machine does not inflate.
 MEASURE = """
 import json, os, resource, sys, time
 os.environ["DJANGO_SETTINGS_MODULE"] = "weizhi.settings"
@@ -129,12 +130,18 @@ import django
 django.setup()
 from pathlib import Path
 from weizhi.audience.roster import read_rows
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
+start, start_cpu = time.perf_counter(), cpu()
 _, body, errors = read_rows(Path(sys.argv[1]))
-seconds = time.perf_counter() - start
+seconds, cpu_seconds = time.perf_counter() - start, cpu() - start_cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": seconds, "extra_mb": (peak - before) / 1024,
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds,
+                  "extra_mb": (peak - before) / 1024,
                   "rows": len(body), "errors": [str(e) for e in errors]}))
 """
 
@@ -161,7 +168,7 @@ def test_each_import_bomb_is_refused_in_under_two_seconds_and_50_mb(tmp_path, bo
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["rows"] == 0 and result["errors"][0].startswith(message), result
-    assert result["seconds"] < 2, result
+    assert result["cpu_seconds"] < 2, result
     assert result["extra_mb"] < 50, result
 
 
