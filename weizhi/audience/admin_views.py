@@ -1,5 +1,6 @@
-"""Admin pages that are not a model listing: the roster import (upload → preview → confirm),
-its template, and the queue of binding requests."""
+"""Admin pages that are not a model listing: the roster import (upload → checked by a task →
+preview → confirm → written by a task, with a status page between), its template, and the
+queue of binding requests."""
 
 from __future__ import annotations
 
@@ -83,7 +84,10 @@ def _import_roster(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or not form.is_valid():
         return _import_page(request, form)
     user_id = request.user.pk
-    roster_import.discard_upload(user_id, request.session.get(SESSION_IMPORT, ""))
+    previous = request.session.get(SESSION_IMPORT, "")
+    job = roster_import.job_state(user_id, previous)
+    if job is None or job["step"] == "check" or job["done"]:  # an import under way goes on
+        roster_import.discard_upload(user_id, previous)
     token = roster_import.store_upload(user_id, form.cleaned_data["file"].chunks())
     request.session[SESSION_IMPORT] = token
     roster_import.save_job_state(user_id, token, "check", done=False)
