@@ -113,7 +113,7 @@ def _forbid(*_args: object) -> NoReturn:
 
 
 def _too_large(limits: _Limits, detail: str) -> SpreadsheetError:
-    megabytes = limits.bytes // (1024 * 1024)
+    megabytes = f"{limits.bytes / 1024 / 1024:.3g}"
     return SpreadsheetError(
         f"文件解压后超过 {megabytes} MB，请删除多余的工作表、图片和格式后重试，或分批导入。",
         detail,
