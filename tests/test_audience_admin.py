@@ -200,3 +200,16 @@ def test_an_administrator_issues_a_one_time_link_that_signs_the_member_in(client
     response = client.get(link.replace(settings.SITE_URL, ""))
     assert response.status_code == 302, link
     assert response.url == reverse("audience:set_password")
+
+
+def test_an_exported_name_that_starts_like_a_formula_stays_text(client, roster):
+    t, _mine, _other = roster
+    names = ['=HYPERLINK("http://x","点我")', "+1", "-1", "@SUM(A1)"]
+    for i, name in enumerate(names):
+        member(t["second"], f"20{i}", name=name)
+    user = user_in("系统管理员", "sysadmin")
+    response = login(client, user).get(reverse("audience_member:index") + "?export=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    cells = {row[0].value: row[0] for row in sheet.iter_rows(min_row=2)}
+    for name in names:
+        assert cells[name].data_type == "s" and cells[name].quotePrefix, name

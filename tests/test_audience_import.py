@@ -32,7 +32,12 @@ def admin_client(client, settings, tmp_path):
 
 
 def upload(client, rows, **kwargs):
-    return client.post(reverse("audience_import"), {"file": xlsx(rows, **kwargs)})
+    # The check runs as a task (inline in tests); the upload lands on its status page.
+    return client.post(reverse("audience_import"), {"file": xlsx(rows, **kwargs)}, follow=True)
+
+
+def confirm(client):
+    return client.post(reverse("audience_import_confirm"), follow=True)
 
 
 def errors_of(response) -> list[str]:
@@ -99,7 +104,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_in_chinese(admin_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     bad = SimpleUploadedFile("名册.xlsx", b"not a zip")
-    response = admin_client.post(reverse("audience_import"), {"file": bad})
+    response = admin_client.post(reverse("audience_import"), {"file": bad}, follow=True)
     assert errors_of(response) == ["无法读取文件，请上传用模板填写的 .xlsx 文件。"]
     other = SimpleUploadedFile("名册.csv", b"a,b")
     response = admin_client.post(reverse("audience_import"), {"file": other})
@@ -111,12 +116,13 @@ def test_the_preview_writes_nothing_and_the_confirmation_writes_every_row(admin_
     rows[0][6] = "政工干部"
     rows[1][7] = date(2020, 5, 4)
     response = upload(admin_client, rows)
-    assert response.context["parsed"].ok
+    assert response.context["job"]["ok"]
     assert len(response.context["preview"]) == 20
     assert Member.objects.count() == 0
 
-    response = admin_client.post(reverse("audience_import_confirm"))
-    assert response.status_code == 302
+    response = confirm(admin_client)
+    assert response.redirect_chain[-1][0] == reverse("audience_member:index")
+    assert "已导入 30 名党员" in response.content.decode()
     assert Member.objects.count() == 30
     first = Member.objects.get(employee_number="1000")
     assert [t.name for t in first.role_tags.all()] == ["政工干部"]
@@ -128,7 +134,7 @@ def test_the_preview_writes_nothing_and_the_confirmation_writes_every_row(admin_
 def test_a_confirmation_that_finds_the_roster_changed_writes_nothing(admin_client):
     upload(admin_client, [good_row("1001"), good_row("1002")])
     member(BranchModel.objects.get(name="第二党支部"), "1002")  # someone added it meanwhile
-    response = admin_client.post(reverse("audience_import_confirm"))
+    response = confirm(admin_client)
     assert response.context["rejected"]
     assert errors_of(response) == ["第 3 行：工号 1002 已在名册中"]
     assert not Member.objects.filter(employee_number="1001").exists()
@@ -143,8 +149,8 @@ def test_a_failure_halfway_through_the_write_rolls_every_row_back(admin_client, 
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(BranchMembership.objects, "bulk_create", explode)
-    with pytest.raises(RuntimeError):
-        admin_client.post(reverse("audience_import_confirm"))
+    response = confirm(admin_client)
+    assert "处理文件时出错，没有写入任何数据" in response.content.decode()
     assert Member.objects.count() == 0
 
 
@@ -184,3 +190,44 @@ def test_the_template_downloads_with_its_explanations_and_imports_back(admin_cli
     ]
     # The example row is valid as it stands.
     assert import_roster(path, by=None) == 1
+
+
+def test_the_check_runs_as_a_task_and_the_status_page_waits_for_it(admin_client, settings):
+    from weizhi.audience.roster_tasks import check_roster_upload
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    response = upload(admin_client, [good_row("1001")])
+    assert response.redirect_chain == [(reverse("audience_import_status"), 302)]
+    body = response.content.decode()
+    assert "正在逐行检查文件" in body and '<meta http-equiv="refresh" content="2">' in body
+    assert "shown_errors" not in response.context
+
+    token = admin_client.session["audience.import_token"]
+    user_id = int(admin_client.session["_auth_user_id"])
+    check_roster_upload.call(user_id, token)  # what a task worker does
+    response = admin_client.get(reverse("audience_import_status"))
+    assert response.context["job"]["ok"] and response.context["job"]["rows"] == 1
+    assert "确认导入 1 名党员" in response.content.decode()
+
+
+def test_an_upload_over_the_size_limit_is_refused_in_chinese_before_it_is_stored(
+    admin_client, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("名册.xlsx", b"x" * (1024 * 1024 + 200 * 1024))
+    response = admin_client.post(reverse("audience_import"), {"file": big})
+    assert response.status_code == 200
+    assert "文件超过 1 MB，请分批导入。" in response.content.decode()
+    folder = tmp_path / "roster-imports"
+    assert not folder.exists() or not list(folder.iterdir())
+
+
+def test_the_upload_form_still_checks_its_csrf_token(admin_client):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = admin_client.cookies
+    response = client.post(reverse("audience_import"), {"file": xlsx([good_row("1001")])})
+    assert response.status_code == 403

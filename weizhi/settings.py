@@ -214,6 +214,11 @@ WHITENOISE_MAX_AGE = 3600
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Spreadsheet imports (weizhi/core/xlsx.py): what one uploaded file may be and unpack to.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 20_000, minimum=1)
+IMPORT_MAX_STRINGS = envint("IMPORT_MAX_STRINGS", 200_000, minimum=1)
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "mp4", "m4a", "mp3", "webm", "txt"]
 

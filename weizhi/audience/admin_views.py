@@ -1,7 +1,11 @@
-"""Admin pages that are not a model listing: the roster import (upload → preview → confirm),
-its template, and the queue of binding requests."""
+"""Admin pages that are not a model listing: the roster import (upload → checked by a task →
+preview → confirm → written by a task, with a status page between), its template, and the
+queue of binding requests."""
 
 from __future__ import annotations
+
+import logging
+import time
 
 from django import forms
 from django.conf import settings
@@ -12,26 +16,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import identity, services
+from weizhi.core.uploads import SizeLimitUploadHandler
+
+from . import identity, roster_import, services
 from .models import BindingRequest
-from .roster import validate
-from .roster_import import (
-    MAX_UPLOAD_BYTES,
-    RosterRejected,
-    build_template,
-    discard_upload,
-    import_roster,
-    store_upload,
-    upload_path,
-)
+from .roster_import import build_template
+from .roster_tasks import check_roster_upload, import_roster_upload
 from .scope import may_reset_passwords, visible_members
 
 SESSION_IMPORT = "audience.import_token"
-PREVIEW_ROWS = 20
-SHOWN_ERRORS = 300
+# A check or import not finished after this long is taken as lost (a worker that died).
+STALE_SECONDS = 15 * 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+log = logging.getLogger(__name__)
+
+
+def _too_large_message() -> str:
+    return f"文件超过 {settings.IMPORT_MAX_BYTES / 1024 / 1024:g} MB，请分批导入。"
 
 
 class UploadForm(forms.Form):
@@ -41,8 +45,8 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError("请上传 .xlsx 格式的文件（可先下载模板）。")
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("文件超过 5 MB，请分批导入。")
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_too_large_message())
         return upload
 
 
@@ -50,51 +54,94 @@ def _page(request: HttpRequest, template: str, **context) -> TemplateResponse:
     return TemplateResponse(request, f"audience/admin/{template}", context)
 
 
+def _limits() -> dict[str, object]:
+    """For the upload form's hint."""
+    return {
+        "max_mb": f"{settings.IMPORT_MAX_BYTES / 1024 / 1024:g}",
+        "max_rows": settings.IMPORT_MAX_ROWS,
+    }
+
+
+def _import_page(request: HttpRequest, form: UploadForm) -> TemplateResponse:
+    return _page(request, "import.html", form=form, **_limits())
+
+
+# CSRF is checked by the inner view, after our upload handler is in place: the middleware
+# would otherwise read the whole body before any limit applies (Django's documented way).
+@csrf_exempt
 @permission_required("audience.import_member", raise_exception=True)
 def import_roster_view(request: HttpRequest) -> HttpResponse:
+    request.upload_handlers.insert(0, SizeLimitUploadHandler(request, settings.IMPORT_MAX_BYTES))
+    return _import_roster(request)
+
+
+@csrf_protect
+def _import_roster(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and getattr(request, "upload_too_large", False):
+        form = UploadForm(data={})
+        form.errors["file"] = form.error_class([_too_large_message()])
+        return _import_page(request, form)
     if request.method != "POST" or not form.is_valid():
-        return _page(request, "import.html", form=form)
-    discard_upload(request.user, request.session.get(SESSION_IMPORT, ""))
-    token = store_upload(request.user, form.cleaned_data["file"].chunks())
+        return _import_page(request, form)
+    user_id = request.user.pk
+    previous = request.session.get(SESSION_IMPORT, "")
+    job = roster_import.job_state(user_id, previous)
+    if job is None or job["step"] == "check" or job["done"]:  # an import under way goes on
+        roster_import.discard_upload(user_id, previous)
+    token = roster_import.store_upload(user_id, form.cleaned_data["file"].chunks())
     request.session[SESSION_IMPORT] = token
-    parsed = validate(upload_path(request.user, token))
-    if not parsed.ok:
-        discard_upload(request.user, token)
+    roster_import.save_job_state(user_id, token, "check", done=False)
+    check_roster_upload.enqueue(user_id, token)
+    return redirect("audience_import_status")
+
+
+@permission_required("audience.import_member", raise_exception=True)
+def import_status_view(request: HttpRequest) -> HttpResponse:
+    """Where a check or an import is: refreshes itself until the task is done."""
+    token = request.session.get(SESSION_IMPORT, "")
+    job = roster_import.job_state(request.user.pk, token)
+    if job is None:
+        messages.error(request, "没有进行中的导入，请重新上传。")
+        return redirect("audience_import")
+    if not job["done"] and time.time() - job["at"] > STALE_SECONDS:
+        log.warning("roster %s for user %s never finished", job["step"], request.user.pk)
+        job = {"step": job["step"], "done": True, "failed": True}
+    if not job["done"]:
+        return _page(request, "import_status.html", job=job, refresh_seconds=2)
+    if job.get("failed") or (job["step"] == "import" and job.get("ok")):
         request.session.pop(SESSION_IMPORT, None)
+        roster_import.discard_upload(request.user.pk, token)
+    if job.get("failed"):
+        messages.error(request, "处理文件时出错，没有写入任何数据。请稍后重试，或联系系统管理员。")
+        return redirect("audience_import")
+    if job["step"] == "import" and job.get("ok"):
+        messages.success(request, f"已导入 {job['count']} 名党员。")
+        return redirect("audience_member:index")
     return _page(
         request,
         "preview.html",
-        parsed=parsed,
-        shown_errors=parsed.errors[:SHOWN_ERRORS],
-        preview=parsed.rows[:PREVIEW_ROWS],
+        job=job,
+        shown_errors=job["errors"],
+        preview=job["preview"],
+        rejected=job["step"] == "import",
         form=UploadForm(),
+        **_limits(),
     )
 
 
 @require_POST
 @permission_required("audience.import_member", raise_exception=True)
 def confirm_import_view(request: HttpRequest) -> HttpResponse:
-    token = request.session.pop(SESSION_IMPORT, "")
-    path = upload_path(request.user, token)
-    if path is None:
+    token = request.session.get(SESSION_IMPORT, "")
+    job = roster_import.job_state(request.user.pk, token)
+    checked = job is not None and job["step"] == "check" and job.get("ok")
+    if not checked or roster_import.claim_upload(request.user.pk, token) is None:
         messages.error(request, "没有待确认的导入文件，或文件已过期，请重新上传。")
         return redirect("audience_import")
-    try:
-        count = import_roster(path, by=request.user)
-    except RosterRejected as rejected:
-        return _page(
-            request,
-            "preview.html",
-            parsed=None,
-            shown_errors=rejected.errors[:SHOWN_ERRORS],
-            rejected=True,
-            form=UploadForm(),
-        )
-    finally:
-        discard_upload(request.user, token)
-    messages.success(request, f"已导入 {count} 名党员。")
-    return redirect("audience_member:index")
+    roster_import.save_job_state(request.user.pk, token, "import", done=False)
+    import_roster_upload.enqueue(request.user.pk, token)
+    return redirect("audience_import_status")
 
 
 @permission_required("audience.import_member", raise_exception=True)

@@ -12,11 +12,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from weizhi.core import xlsx
 
 from .models import Branch, Member, PoliticalStatus, RoleTag
 
-MAX_ROWS = 20_000
 # (heading, key, required). The export writes the same columns, so an export imports back.
 COLUMNS: list[tuple[str, str, bool]] = [
     ("姓名", "name", True),
@@ -109,35 +108,21 @@ class BranchIndex:
 
 
 def read_rows(path: Path) -> tuple[dict[str, int], list[tuple[int, tuple]], list[RowError]]:
-    """The heading → column map and the non-empty rows (with their Excel row numbers)."""
+    """The heading → column map and the non-empty rows (with their Excel row numbers); the
+    first non-empty row is the heading. Limits are the settings' (core.xlsx)."""
     try:
-        columns, body = _read_sheet(path)
-    except MissingColumns as exc:
-        return {}, [], [RowError(0, "缺少必需的列：" + "、".join(exc.args[0]))]
-    except Exception:  # an uploaded file can be broken in any way zip and XML allow
-        return {}, [], [RowError(0, "无法读取文件，请上传用模板填写的 .xlsx 文件。")]
-    if len(body) > MAX_ROWS:
-        return {}, [], [RowError(0, f"一次最多导入 {MAX_ROWS} 行，本文件有 {len(body)} 行。")]
-    return columns, body, []
-
-
-class MissingColumns(Exception):
-    pass
-
-
-def _read_sheet(path: Path) -> tuple[dict[str, int], list[tuple[int, tuple]]]:
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        heading = [_text(h).rstrip("*＊ ") for h in next(rows, ())]
+        rows = xlsx.read_rows(path)
+        _, first = next(rows, (0, ()))
+        heading = [_text(h).rstrip("*＊ ") for h in first]
         columns = {h: i for i, h in enumerate(heading) if h}
         missing = [h for h, _, required in COLUMNS if required and h not in columns]
         if missing:
-            raise MissingColumns(missing)
-        body = [(n, r) for n, r in enumerate(rows, start=2) if any(_text(v) for v in r)]
-    finally:
-        workbook.close()
-    return columns, body
+            rows.close()
+            return {}, [], [RowError(0, "缺少必需的列：" + "、".join(missing))]
+        body = [(n, r) for n, r in rows if any(_text(v) for v in r)]
+    except xlsx.SpreadsheetError as exc:
+        return {}, [], [RowError(0, exc.message)]
+    return columns, body, []
 
 
 class RowChecker:

@@ -15,6 +15,11 @@ def register_audience_urls() -> list:
     return [
         path("audience/import/", admin_views.import_roster_view, name="audience_import"),
         path(
+            "audience/import/status/",
+            admin_views.import_status_view,
+            name="audience_import_status",
+        ),
+        path(
             "audience/import/confirm/",
             admin_views.confirm_import_view,
             name="audience_import_confirm",
