@@ -389,3 +389,38 @@ def test_the_fast_path_checks_a_connection_only_after_it_sat_idle(db):
     fastpath._before_message()
     assert not connection.health_check_done  # idle a while: checked before its first query
     connection.health_check_done = True
+
+
+PREVIOUS_AES_KEY = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
+
+
+@pytest.fixture
+def rotating_keys(settings):
+    """A safe-mode account in the middle of changing its EncodingAESKey."""
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_TOKEN = "spamtest"
+    settings.WECHAT_ENCODING_AES_KEY = AES_KEY
+    settings.WECHAT_PREVIOUS_AES_KEY = PREVIOUS_AES_KEY
+    settings.WECHAT_MESSAGE_MODE = "safe"
+    forget_account()
+    yield
+    forget_account()
+
+
+def test_a_message_sealed_with_the_previous_key_is_answered_with_that_key(client, rotating_keys):
+    from weizhi.wechat.models import ReplyRule
+    from weizhi.wechat.protocol import DecryptionError
+
+    ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
+    old = Sender(token="spamtest", mode=Mode.SAFE, crypto=MessageCrypto(PREVIOUS_AES_KEY, APP_ID))
+    new = Sender(token="spamtest", mode=Mode.SAFE, crypto=MessageCrypto(AES_KEY, APP_ID))
+    message = wx.text("o-rotate", "你好")
+    for _ in range(2):  # the first delivery, then WeChat's retry answered from the stored reply
+        response, reply = wx.post(client, message, via=old)
+        assert response.status_code == 200
+        assert reply["Content"] == "您好！"
+        with pytest.raises(DecryptionError):
+            new.open_reply(response.content)
+    assert InboundMessage.objects.get().duplicates == 1
+    _, reply = wx.post(client, wx.text("o-rotate", "你好"), via=new)
+    assert reply["Content"] == "您好！"  # a message under the new key: the new key answers
