@@ -424,3 +424,44 @@ def test_a_message_sealed_with_the_previous_key_is_answered_with_that_key(client
     assert InboundMessage.objects.get().duplicates == 1
     _, reply = wx.post(client, wx.text("o-rotate", "你好"), via=new)
     assert reply["Content"] == "您好！"  # a message under the new key: the new key answers
+
+
+def _laid_out(fields: dict[str, str | int]) -> str:
+    """A message as some pushes write it: every value on lines of its own, inside and outside
+    its CDATA section (numbers bare, between newlines)."""
+    body = "".join(
+        f"\n  <{tag}>\n{value}\n  </{tag}>"
+        if isinstance(value, int)
+        else f"\n  <{tag}>\n    <![CDATA[\n{value}\n]]>\n  </{tag}>"
+        for tag, value in fields.items()
+    )
+    return f"<xml>{body}\n</xml>"
+
+
+def test_whitespace_around_identifiers_is_not_part_of_them(client):
+    from weizhi.wechat.models import ReplyRule
+
+    ReplyRule.objects.create(name="联系我们", trigger="click", keywords="CONTACT", text="电话")
+    via = wx.sender()
+    for name, key in (("subscribe", ""), ("CLICK", "CONTACT")):
+        message = wx.event("o-spaced", name, EventKey=key)
+        params, body = via.seal(_laid_out(message))
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        response = client.post(f"{wx.URL}?{query}", data=body, content_type="text/xml")
+        assert response.status_code == 200
+    assert Follower.objects.get().openid == "o-spaced"
+    reply = via.open_reply(response.content)
+    assert reply["Content"] == "电话"  # the EventKey matched its rule
+    assert reply["ToUserName"] == "o-spaced"
+    assert set(InboundMessage.objects.values_list("openid", flat=True)) == {"o-spaced"}
+
+
+def test_a_follower_text_keeps_its_own_whitespace_but_not_the_layout_around_it(client):
+    xml = (
+        f"<xml><ToUserName><![CDATA[{wx.ACCOUNT_ID}]]></ToUserName>"
+        "<FromUserName><![CDATA[o-text]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        "<Content>\n    <![CDATA[  第一行\n第二行\n]]>\n  </Content><MsgId>123456</MsgId></xml>"
+    )
+    assert _post_xml(client, xml).status_code == 200
+    assert InboundMessage.objects.get().content == "  第一行\n第二行\n"
