@@ -465,3 +465,14 @@ def test_a_follower_text_keeps_its_own_whitespace_but_not_the_layout_around_it(c
     )
     assert _post_xml(client, xml).status_code == 200
     assert InboundMessage.objects.get().content == "  第一行\n第二行\n"
+
+
+@pytest.mark.parametrize(
+    "create_time", ["99999999999999999999", "4294967296", "-1", "١٢٣", "9" * 5000]
+)
+def test_a_create_time_that_is_no_unix_time_is_a_400(client, create_time, caplog):
+    message = {**wx.text("o-time", "你好"), "CreateTime": create_time}
+    response, _ = wx.post(client, message)
+    assert response.status_code == 400
+    assert "CreateTime is not a Unix time" in caplog.text
+    assert not InboundMessage.objects.exists()
