@@ -102,3 +102,24 @@ def test_the_document_limit_is_50_mb_unless_configured(settings):
 
     assert settings.WAGTAILDOCS_MAX_UPLOAD_SIZE == 50 * 1024 * 1024
     assert "50.0" in str(WagtailDocumentField().help_text)
+
+
+def test_a_file_over_every_limit_is_written_to_disk_only_up_to_the_limit(settings):
+    import os
+
+    from django.test import RequestFactory
+
+    settings.WAGTAILDOCS_MAX_UPLOAD_SIZE = settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = 64 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    upload = SimpleUploadedFile("大文件.pdf", b"0" * (1024 * 1024))
+    request = RequestFactory().post("/admin/documents/add/", {"file": upload})
+    received = request.FILES["file"]
+    assert received.size == 1024 * 1024  # what a form's size check sees: the real size
+    assert os.path.getsize(received.temporary_file_path()) == 64 * 1024 + 1
+    received.close()
+
+
+def test_a_request_with_many_files_is_refused(client):
+    files = {f"f{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(6)}
+    response = client.post("/me/login/", files)
+    assert response.status_code == 400

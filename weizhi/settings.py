@@ -221,6 +221,11 @@ WAGTAILIMAGES_IMAGE_FORM_BASE = "weizhi.content.images.ImageForm"
 # 4096 × 4096 by default: above any rendition we serve, and a long infographic keeps its width.
 IMAGE_MAX_RENDITION_PIXELS = envint("IMAGE_MAX_RENDITION_PIXELS", 4096 * 4096, minimum=10_000)
 WAGTAILDOCS_MAX_UPLOAD_SIZE = envint("DOCUMENT_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "weizhi.core.uploads.CappedTemporaryFileUploadHandler",  # on disk up to the largest limit
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = 5  # every upload form takes one file; each may be that large
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "mp4", "m4a", "mp3", "webm", "txt"]
 
