@@ -28,8 +28,8 @@ def _forbid(*_args: object) -> NoReturn:
     raise _Forbidden
 
 
-# Marks where a CDATA section opens or closes inside <Content>; expat never reports NUL,
-# which XML forbids, so the mark cannot be part of the text.
+# Marks where a CDATA section opens or closes inside <Content> (when the XML is laid out
+# around it); expat never reports NUL, which XML forbids, so the mark cannot be text.
 _CDATA_MARK = "\x00"
 USER_TEXT = "Content"
 
@@ -95,6 +95,15 @@ def _user_text(text: str) -> str:
     return "".join(part for n, part in enumerate(parts) if n % 2 or part.strip())
 
 
+def _has_layout_around_content(body: bytes) -> bool:
+    """Whether <Content> may hold more than its CDATA sections. WeChat writes it as CDATA
+    and nothing else, and then its whole text is the follower's: the marks, which cost
+    expat a fifth more time, are not needed."""
+    if b"<Content" not in body:
+        return False
+    return b"<Content><![CDATA[" not in body or b"]]></Content>" not in body
+
+
 def parse_fields(
     body: bytes | str, *, max_bytes: int = DEFAULT_MAX_BODY_BYTES
 ) -> dict[str, FieldValue]:
@@ -115,8 +124,8 @@ def parse_fields(
     parser.StartElementHandler = tree.start
     parser.EndElementHandler = tree.end
     parser.CharacterDataHandler = tree.text
-    parser.StartCdataSectionHandler = tree.cdata_edge
-    parser.EndCdataSectionHandler = tree.cdata_edge
+    if _has_layout_around_content(body):
+        parser.StartCdataSectionHandler = parser.EndCdataSectionHandler = tree.cdata_edge
     parser.buffer_text = True
     try:
         parser.Parse(body, True)
