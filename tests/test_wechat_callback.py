@@ -476,3 +476,11 @@ def test_a_create_time_that_is_no_unix_time_is_a_400(client, create_time, caplog
     assert response.status_code == 400
     assert "CreateTime is not a Unix time" in caplog.text
     assert not InboundMessage.objects.exists()
+
+
+def test_a_follower_text_in_wechats_own_form_is_kept_exactly():
+    from weizhi.wechat.protocol import parse_message
+
+    message = parse_message(message_xml(wx.text(" o1\n", "\n  你好 \n")))
+    assert message.content == "\n  你好 \n"
+    assert message.from_user == "o1"
