@@ -484,3 +484,19 @@ def test_a_follower_text_in_wechats_own_form_is_kept_exactly():
     message = parse_message(message_xml(wx.text(" o1\n", "\n  你好 \n")))
     assert message.content == "\n  你好 \n"
     assert message.from_user == "o1"
+
+
+@pytest.mark.parametrize(
+    ("msg_type", "extra"),
+    [
+        ("event", {"Event": "MASSSENDJOBFINISH", "MsgID": "1", "SentCount": "99999999999"}),
+        ("location", {"Location_X": "nan", "Location_Y": "116.3", "Label": "北京"}),
+        ("location", {"Location_X": "39.9", "Location_Y": "1e999", "Label": "北京"}),
+    ],
+    ids=["count", "nan", "infinity"],
+)
+def test_a_number_out_of_range_is_a_400(client, msg_type, extra, caplog):
+    response, _ = wx.post(client, wx.fields("o-num", msg_type, **extra))
+    assert response.status_code == 400
+    assert "is out of range" in caplog.text
+    assert not InboundMessage.objects.exists()

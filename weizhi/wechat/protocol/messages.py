@@ -14,6 +14,9 @@ from .parsing import DEFAULT_MAX_BODY_BYTES, FieldValue, parse_fields
 # CreateTime is a Unix time in seconds that WeChat writes as an unsigned 32-bit number; one
 # outside it cannot be turned into a date, and would fail the message after it was decoded.
 MAX_CREATE_TIME = 2**32 - 1
+# Every other number WeChat sends fits in 32 bits; a larger one would overflow an integer
+# column after its message was stored.
+MAX_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,9 +194,12 @@ class _Reader:
         if value is None or not value.strip():
             return None
         try:
-            return kind(value.strip())
+            number = kind(value.strip())
         except ValueError:
             raise BadMessage(f"field {self.where}{name} is not a number: {value[:40]!r}") from None
+        if not -MAX_NUMBER <= number <= MAX_NUMBER:  # NaN fails this too
+            raise BadMessage(f"field {self.where}{name} is out of range: {value[:40]!r}")
+        return number
 
     def unix_time(self, name: str) -> int:
         value = self.required(name).strip()
