@@ -123,3 +123,13 @@ def test_a_request_with_many_files_is_refused(client):
     files = {f"f{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(6)}
     response = client.post("/me/login/", files)
     assert response.status_code == 400
+
+
+def test_an_image_is_still_edited_without_a_new_file(admin_client):
+    image = factories.image("旧标题")
+    response = admin_client.get(f"/admin/images/{image.pk}/")
+    assert 'accept="' in response.content.decode()  # the replaced file field keeps its widget
+    response = admin_client.post(f"/admin/images/{image.pk}/", {"title": "新标题", "collection": 1})
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert image.title == "新标题"
