@@ -389,3 +389,114 @@ def test_the_fast_path_checks_a_connection_only_after_it_sat_idle(db):
     fastpath._before_message()
     assert not connection.health_check_done  # idle a while: checked before its first query
     connection.health_check_done = True
+
+
+PREVIOUS_AES_KEY = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
+
+
+@pytest.fixture
+def rotating_keys(settings):
+    """A safe-mode account in the middle of changing its EncodingAESKey."""
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_TOKEN = "spamtest"
+    settings.WECHAT_ENCODING_AES_KEY = AES_KEY
+    settings.WECHAT_PREVIOUS_AES_KEY = PREVIOUS_AES_KEY
+    settings.WECHAT_MESSAGE_MODE = "safe"
+    forget_account()
+    yield
+    forget_account()
+
+
+def test_a_message_sealed_with_the_previous_key_is_answered_with_that_key(client, rotating_keys):
+    from weizhi.wechat.models import ReplyRule
+    from weizhi.wechat.protocol import DecryptionError
+
+    ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
+    old = Sender(token="spamtest", mode=Mode.SAFE, crypto=MessageCrypto(PREVIOUS_AES_KEY, APP_ID))
+    new = Sender(token="spamtest", mode=Mode.SAFE, crypto=MessageCrypto(AES_KEY, APP_ID))
+    message = wx.text("o-rotate", "你好")
+    for _ in range(2):  # the first delivery, then WeChat's retry answered from the stored reply
+        response, reply = wx.post(client, message, via=old)
+        assert response.status_code == 200
+        assert reply["Content"] == "您好！"
+        with pytest.raises(DecryptionError):
+            new.open_reply(response.content)
+    assert InboundMessage.objects.get().duplicates == 1
+    _, reply = wx.post(client, wx.text("o-rotate", "你好"), via=new)
+    assert reply["Content"] == "您好！"  # a message under the new key: the new key answers
+
+
+def _laid_out(fields: dict[str, str | int]) -> str:
+    """A message as some pushes write it: every value on lines of its own, inside and outside
+    its CDATA section (numbers bare, between newlines)."""
+    body = "".join(
+        f"\n  <{tag}>\n{value}\n  </{tag}>"
+        if isinstance(value, int)
+        else f"\n  <{tag}>\n    <![CDATA[\n{value}\n]]>\n  </{tag}>"
+        for tag, value in fields.items()
+    )
+    return f"<xml>{body}\n</xml>"
+
+
+def test_whitespace_around_identifiers_is_not_part_of_them(client):
+    from weizhi.wechat.models import ReplyRule
+
+    ReplyRule.objects.create(name="联系我们", trigger="click", keywords="CONTACT", text="电话")
+    via = wx.sender()
+    for name, key in (("subscribe", ""), ("CLICK", "CONTACT")):
+        message = wx.event("o-spaced", name, EventKey=key)
+        params, body = via.seal(_laid_out(message))
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        response = client.post(f"{wx.URL}?{query}", data=body, content_type="text/xml")
+        assert response.status_code == 200
+    assert Follower.objects.get().openid == "o-spaced"
+    reply = via.open_reply(response.content)
+    assert reply["Content"] == "电话"  # the EventKey matched its rule
+    assert reply["ToUserName"] == "o-spaced"
+    assert set(InboundMessage.objects.values_list("openid", flat=True)) == {"o-spaced"}
+
+
+def test_a_follower_text_keeps_its_own_whitespace_but_not_the_layout_around_it(client):
+    xml = (
+        f"<xml><ToUserName><![CDATA[{wx.ACCOUNT_ID}]]></ToUserName>"
+        "<FromUserName><![CDATA[o-text]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        "<Content>\n    <![CDATA[  第一行\n第二行\n]]>\n  </Content><MsgId>123456</MsgId></xml>"
+    )
+    assert _post_xml(client, xml).status_code == 200
+    assert InboundMessage.objects.get().content == "  第一行\n第二行\n"
+
+
+@pytest.mark.parametrize(
+    "create_time", ["99999999999999999999", "4294967296", "-1", "١٢٣", "9" * 5000]
+)
+def test_a_create_time_that_is_no_unix_time_is_a_400(client, create_time, caplog):
+    message = {**wx.text("o-time", "你好"), "CreateTime": create_time}
+    response, _ = wx.post(client, message)
+    assert response.status_code == 400
+    assert "CreateTime is not a Unix time" in caplog.text
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_follower_text_in_wechats_own_form_is_kept_exactly():
+    from weizhi.wechat.protocol import parse_message
+
+    message = parse_message(message_xml(wx.text(" o1\n", "\n  你好 \n")))
+    assert message.content == "\n  你好 \n"
+    assert message.from_user == "o1"
+
+
+@pytest.mark.parametrize(
+    ("msg_type", "extra"),
+    [
+        ("event", {"Event": "MASSSENDJOBFINISH", "MsgID": "1", "SentCount": "99999999999"}),
+        ("location", {"Location_X": "nan", "Location_Y": "116.3", "Label": "北京"}),
+        ("location", {"Location_X": "39.9", "Location_Y": "1e999", "Label": "北京"}),
+    ],
+    ids=["count", "nan", "infinity"],
+)
+def test_a_number_out_of_range_is_a_400(client, msg_type, extra, caplog):
+    response, _ = wx.post(client, wx.fields("o-num", msg_type, **extra))
+    assert response.status_code == 400
+    assert "is out of range" in caplog.text
+    assert not InboundMessage.objects.exists()

@@ -213,7 +213,19 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 3600
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Upload limits, refused with a message by the admin's forms (weizhi/content/images.py);
+# deploy/nginx.conf's client_max_body_size stays above the largest, so the form answers.
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = envint("IMAGE_MAX_UPLOAD_MB", 20, minimum=1) * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = envint("IMAGE_MAX_PIXELS", 50_000_000, minimum=1_000_000)
+WAGTAILIMAGES_IMAGE_FORM_BASE = "weizhi.content.images.ImageForm"
+# 4096 × 4096 by default: above any rendition we serve, and a long infographic keeps its width.
+IMAGE_MAX_RENDITION_PIXELS = envint("IMAGE_MAX_RENDITION_PIXELS", 4096 * 4096, minimum=10_000)
+WAGTAILDOCS_MAX_UPLOAD_SIZE = envint("DOCUMENT_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "weizhi.core.uploads.CappedTemporaryFileUploadHandler",  # on disk up to the largest limit
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = 5  # every upload form takes one file; each may be that large
 # Spreadsheet imports (weizhi/core/xlsx.py): what one uploaded file may be and unpack to.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024, minimum=1024)

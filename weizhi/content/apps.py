@@ -7,4 +7,4 @@ class ContentConfig(AppConfig):
     verbose_name = "内容"
 
     def ready(self) -> None:
-        from weizhi.content import signals  # noqa: F401
+        from weizhi.content import images, signals  # noqa: F401

@@ -1,16 +1,27 @@
-"""A size limit on a form's upload that holds while the body is read, not after.
+"""Upload limits that hold while the body is read, not after.
 
 Django spools any upload to a temporary file before a form can look at its size, so a form's
-own check comes after the disk and the worker have paid for the whole body. This handler,
-installed first for one view, refuses a file on the declared Content-Length as it begins and
-again on the bytes actually received.
+own check comes after the disk and the worker have paid for the whole body. Without nginx in
+front (embedded mode) nothing else bounds a request body, for anonymous requests too (the CSRF
+check reads the form). Two handlers:
+
+- ``CappedTemporaryFileUploadHandler`` (every request, ``FILE_UPLOAD_HANDLERS``) keeps writing
+  only up to the largest size any form accepts and counts the rest, so the form still sees the
+  file's real size and refuses it with its own message;
+- ``SizeLimitUploadHandler``, installed first for one view, refuses a file on the declared
+  Content-Length as it begins and again on the bytes actually received.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.conf import settings
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
 from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
@@ -51,3 +62,20 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+def largest_upload() -> int:
+    """The most bytes of one file any form keeps: the image and document limits."""
+    return max(settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE, settings.WAGTAILDOCS_MAX_UPLOAD_SIZE)
+
+
+class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.cap = largest_upload()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        # One byte over the cap is kept, so the stored file is over every limit as well.
+        room = self.cap + 1 - start
+        if room > 0:
+            self.file.write(raw_data[:room])

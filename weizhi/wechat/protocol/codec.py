@@ -52,6 +52,7 @@ class DecodedRequest:
     message: Message
     encrypted: bool  # whether the reply must be encrypted too
     raw_xml: bytes  # the message's XML, after decryption
+    previous_key: bool = False  # opened with the previous EncodingAESKey: reply sealed with it
 
 
 def _param(params: Mapping[str, str], name: str) -> str:
@@ -113,9 +114,11 @@ def decode_request(
     check_timestamp(timestamp, window=config.replay_window, clock=config.clock)
     envelope = envelope_from_fields(parse_fields(body, max_bytes=config.max_body_bytes))
     verify_msg_signature(config.token, timestamp, nonce, envelope.encrypt, signature)
-    raw_xml = crypto.decrypt(envelope.encrypt)
+    raw_xml, previous_key = crypto.open(envelope.encrypt)
     message = parse_message(raw_xml, max_bytes=config.max_body_bytes)
-    return DecodedRequest(message=message, encrypted=True, raw_xml=raw_xml)
+    return DecodedRequest(
+        message=message, encrypted=True, raw_xml=raw_xml, previous_key=previous_key
+    )
 
 
 def new_nonce() -> str:
@@ -129,14 +132,15 @@ def encode_reply(
     *,
     nonce: str | None = None,
 ) -> str:
-    """The HTTP response body answering `request`: encrypted when the request was."""
+    """The HTTP response body answering `request`: encrypted when the request was, with the
+    key that opened it (WeChat's rule while an EncodingAESKey is being changed)."""
     if reply is None:
         return NO_REPLY
     now = int(config.clock())
     xml = reply_to(request.message, reply, create_time=now)
     if not request.encrypted:
         return xml
-    encrypt = _needs_crypto(config).encrypt(xml)
+    encrypt = _needs_crypto(config).encrypt(xml, previous=request.previous_key)
     nonce = nonce or new_nonce()
     signature = msg_signature(config.token, str(now), nonce, encrypt)
     return render_encrypted_envelope(encrypt, signature, now, nonce)

@@ -94,7 +94,9 @@ def decrypt(key: bytes, ciphertext: str) -> tuple[bytes, str]:
 
 class MessageCrypto:
     """Encrypts with the current EncodingAESKey; decrypts with the current one, then with the
-    previous one, so messages keep flowing while a key rollover propagates."""
+    previous one, so messages keep flowing while a key rollover propagates. WeChat opens our
+    reply with the key that sealed its message, so `open` says which key that was and
+    `encrypt(previous=True)` seals with the previous one."""
 
     def __init__(
         self,
@@ -116,19 +118,28 @@ class MessageCrypto:
         rollover = ", with a previous key" if self._previous_key else ""
         return f"<MessageCrypto for {self.app_id}{rollover}>"
 
-    def encrypt(self, message: bytes | str) -> str:
+    def encrypt(self, message: bytes | str, *, previous: bool = False) -> str:
         if isinstance(message, str):
             message = message.encode()
-        return encrypt(self._key, self.app_id, message, self._random_bytes(RANDOM_PREFIX))
+        key = self._key
+        if previous:
+            if self._previous_key is None:
+                raise ValueError("no previous EncodingAESKey to seal with")
+            key = self._previous_key
+        return encrypt(key, self.app_id, message, self._random_bytes(RANDOM_PREFIX))
 
     def decrypt(self, ciphertext: str) -> bytes:
+        return self.open(ciphertext)[0]
+
+    def open(self, ciphertext: str) -> tuple[bytes, bool]:
+        """The message, and whether the previous key (not the current one) opened it."""
         try:
-            return self._open(self._key, ciphertext)
+            return self._open(self._key, ciphertext), False
         except DecryptionError as current_error:
             if self._previous_key is None:
                 raise
             try:
-                return self._open(self._previous_key, ciphertext)
+                return self._open(self._previous_key, ciphertext), True
             except DecryptionError:
                 # Report what the current key found: the previous key is only a courtesy.
                 raise current_error from None

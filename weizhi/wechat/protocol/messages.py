@@ -11,6 +11,13 @@ from typing import Any
 from .errors import BadMessage
 from .parsing import DEFAULT_MAX_BODY_BYTES, FieldValue, parse_fields
 
+# CreateTime is a Unix time in seconds that WeChat writes as an unsigned 32-bit number; one
+# outside it cannot be turned into a date, and would fail the message after it was decoded.
+MAX_CREATE_TIME = 2**32 - 1
+# Every other number WeChat sends fits in 32 bits; a larger one would overflow an integer
+# column after its message was stored.
+MAX_NUMBER = 2**31 - 1
+
 
 @dataclass(frozen=True, kw_only=True)
 class Message:
@@ -187,9 +194,22 @@ class _Reader:
         if value is None or not value.strip():
             return None
         try:
-            return kind(value.strip())
+            number = kind(value.strip())
         except ValueError:
             raise BadMessage(f"field {self.where}{name} is not a number: {value[:40]!r}") from None
+        if not -MAX_NUMBER <= number <= MAX_NUMBER:  # NaN fails this too
+            raise BadMessage(f"field {self.where}{name} is out of range: {value[:40]!r}")
+        return number
+
+    def unix_time(self, name: str) -> int:
+        value = self.required(name).strip()
+        digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_CREATE_TIME))
+        if not digits or int(value) > MAX_CREATE_TIME:
+            raise BadMessage(
+                f"field {self.where}{name} is not a Unix time from 0 to {MAX_CREATE_TIME}: "
+                f"{value[:40]!r}"
+            )
+        return int(value)
 
     def section(self, name: str) -> "_Reader":
         value = self.fields.get(name) or {}
@@ -312,7 +332,7 @@ def message_from_fields(fields: dict[str, FieldValue]) -> Message:
     common: dict[str, Any] = {
         "to_user": r.required("ToUserName"),
         "from_user": r.required("FromUserName"),
-        "create_time": r.number("CreateTime", int, required=True),
+        "create_time": r.unix_time("CreateTime"),
         "msg_type": r.required("MsgType").strip(),
         "msg_id": (r.optional("MsgId") or "").strip() or None,
         "fields": fields,
