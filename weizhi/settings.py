@@ -211,6 +211,10 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# The web server reads a request body before a thread takes the request: a client silent for
+# this long mid-body gets a 408, and a body over the size limit a 413 (weizhi/core/bodyfirst.py).
+REQUEST_BODY_IDLE_SECONDS = envint("REQUEST_BODY_IDLE_SECONDS", 15, minimum=1)
+REQUEST_BODY_MAX_MB = envint("REQUEST_BODY_MAX_MB", 100, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
