@@ -105,7 +105,7 @@ def signed_text(content: str) -> tuple[str, bytes]:
 
 
 def test_sixty_four_stalled_request_bodies_leave_the_site_and_the_callback_answering(server):
-    proc, base, port, log = server
+    proc, base, port, _log = server
     stalled = []
     try:
         for number in range(64):
