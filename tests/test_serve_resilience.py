@@ -173,3 +173,14 @@ def test_a_body_over_the_size_limit_is_refused_before_it_is_read(server):
         answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 413")
     assert "请求内容过大".encode() in answer
+
+
+def test_a_large_response_is_streamed_whole(server):
+    _proc, base, _port, log = server
+    media = log.parent / "media"
+    media.mkdir(exist_ok=True)
+    payload = os.urandom(3 * 1024 * 1024)
+    (media / "big.bin").write_bytes(payload)
+    response = httpx.get(base + "/media/big.bin", timeout=ANSWER_WITHIN)
+    assert response.status_code == 200
+    assert response.content == payload

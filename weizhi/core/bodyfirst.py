@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from granian.rsgi import ProtocolClosed
+
 log = logging.getLogger(__name__)
 
 # Bodies up to this size stay in memory; larger ones go to a temporary file.
@@ -202,10 +204,18 @@ class BodyFirstApp:
         async def begin() -> Any:
             return protocol.response_stream(started[0], started[1])
 
+        async def send(chunk: bytes) -> None:
+            await transport.send_bytes(chunk)
+
         transport = asyncio.run_coroutine_threadsafe(begin(), loop).result()
         for chunk in itertools.chain([b"".join(chunks)], iterator):
-            if chunk:
-                asyncio.run_coroutine_threadsafe(transport.send_bytes(chunk), loop).result()
+            if not chunk:
+                continue
+            try:
+                asyncio.run_coroutine_threadsafe(send(chunk), loop).result()
+            except ProtocolClosed:  # the client went away; the rest would go nowhere
+                log.info("client left during a streamed response")
+                return
 
 
 class _Pool:
