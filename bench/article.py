@@ -84,10 +84,13 @@ SWEEP = ["1x1", "1x4", "2x1", "2x2", "2x4", "3x1", "3x2", "4x1"]
 
 
 class Instance:
-    def __init__(self, project: Path, var_dir: Path, granian_args: str = "") -> None:
+    def __init__(
+        self, project: Path, var_dir: Path, granian_args: str = "", interface: str = "wsgi"
+    ) -> None:
         self.project = project
         self.var_dir = var_dir
         self.granian_args = granian_args.split()
+        self.interface = interface
         self.workaround = ""
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -144,16 +147,19 @@ class Instance:
         granian = BIN_DIR / "granian"
         if not granian.exists():
             raise BenchError(f"no {granian}: run this with the virtualenv's python")
+        if self.interface == "rsgi":  # as manage.py serve runs it: threads of weizhi.rsgi
+            entry, env = ["weizhi.rsgi:application"], {**env, "WEB_THREADS": str(threads)}
+        else:
+            entry = ["--blocking-threads", str(threads), "weizhi.wsgi:application"]
         cmd = [
             str(granian),
-            "--interface", "wsgi",
+            "--interface", self.interface,
             "--host", HOST,
             "--port", str(port),
             "--workers", str(workers),
-            "--blocking-threads", str(threads),
             "--no-access-log",
             *self.granian_args,
-            "weizhi.wsgi:application",
+            *entry,
         ]  # fmt: skip
         return spawn(cmd, log, env=self.env(**env), cwd=self.project)
 
@@ -423,6 +429,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--granian-args", default="", help='more granian options, e.g. "--backpressure 8"'
     )
+    parser.add_argument(
+        "--interface",
+        choices=["wsgi", "rsgi"],
+        default="wsgi",
+        help="granian's WSGI (as deploy/ runs it) or RSGI with weizhi.rsgi (as manage.py serve)",
+    )
     parser.add_argument("--project", type=Path, default=ROOT, help="checkout to benchmark")
     parser.add_argument("--keep", action="store_true", help="keep the temp instance")
     return parser.parse_args()
@@ -439,7 +451,7 @@ def sweep(inst: Instance, article: dict, args, run_dir: Path) -> list[dict]:
 
 
 def measure(args: argparse.Namespace, tmp: Path) -> dict:
-    inst = Instance(args.project.resolve(), tmp / "var", args.granian_args)
+    inst = Instance(args.project.resolve(), tmp / "var", args.granian_args, args.interface)
     print(f"preparing an embedded instance in {tmp} ...", flush=True)
     article = inst.prepare()
     print(f"article: {article['url']} (page {article['id']})")

@@ -170,11 +170,19 @@ class Server:
             env = {"PYTHONPATH": str(BENCH_DIR), "BENCH_PROFILE_DIR": str(self.var_dir)}
         elif self.args.what_if:
             target, cwd, env = "callback_whatif:application", ROOT, {"PYTHONPATH": str(BENCH_DIR)}
+        elif self.args.interface == "rsgi":  # as manage.py serve runs it
+            target, cwd, env = (
+                "weizhi.rsgi:application",
+                ROOT,
+                {"WEB_THREADS": str(self.args.threads)},
+            )
         else:
             target, cwd, env = "weizhi.wsgi:application", ROOT, {}
+        interface = "rsgi" if target == "weizhi.rsgi:application" else "wsgi"
+        threads = [] if interface == "rsgi" else ["--blocking-threads", str(self.args.threads)]
         cmd = [
-            str(granian), "--interface", "wsgi", "--host", HOST, "--port", str(port),
-            "--workers", str(self.args.workers), "--blocking-threads", str(self.args.threads),
+            str(granian), "--interface", interface, "--host", HOST, "--port", str(port),
+            "--workers", str(self.args.workers), *threads,
             "--no-access-log", *self.args.granian, target,
         ]  # fmt: skip
         return spawn(cmd, log, env=self.env(**env), cwd=cwd)
@@ -523,6 +531,12 @@ def parse_args() -> argparse.Namespace:
         default=[],
         metavar="OPTION",
         help="one more granian option for every server, e.g. --granian=--runtime-threads=2",
+    )
+    parser.add_argument(
+        "--interface",
+        choices=["wsgi", "rsgi"],
+        default="wsgi",
+        help="weizhi under granian's WSGI (as deploy/ runs it) or RSGI (as manage.py serve)",
     )
     parser.add_argument("--no-paced", action="store_true", help="skip the runs at the target rates")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline run")

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "weizhi.core.middleware.RequestLogMiddleware",
     "weizhi.content.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "weizhi.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -211,6 +212,10 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# The web server reads a request body before a thread takes the request: a client silent for
+# this long mid-body gets a 408, and a body over the size limit a 413 (weizhi/core/bodyfirst.py).
+REQUEST_BODY_IDLE_SECONDS = envint("REQUEST_BODY_IDLE_SECONDS", 15, minimum=1)
+REQUEST_BODY_MAX_MB = envint("REQUEST_BODY_MAX_MB", 100, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Upload limits, refused with a message by the admin's forms (weizhi/content/images.py);
@@ -253,7 +258,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
 if SECURE:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
+# Strict-Transport-Security on HTTPS answers: a year by default once SECURE is on, 0 sends none.
+# Subdomains only by choice, as other hosts of the organisation's domain may not have HTTPS.
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 31536000 if SECURE else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", False)
 
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "weizhi@localhost")

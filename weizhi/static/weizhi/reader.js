@@ -1,3 +1,14 @@
+// Forms that ask before they are sent (data-confirm), instead of an inline onsubmit, which the
+// Content-Security-Policy forbids.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+})();
+
 // Live read/like counts and the like button for story pages, which are served from cache.
 (function () {
   "use strict";
