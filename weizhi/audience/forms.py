@@ -20,7 +20,22 @@ LAST4 = {"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"}
 PROOF_CLOSED = "已设置密码，请用密码登录；忘记密码请联系支部书记。"
 
 
-class ProofForm(forms.Form):
+class RefusableForm(forms.Form):
+    """A form whose secret is not checked at all once the attempt is refused: a refused
+    attempt that still said whether the secret was right would only slow the guessing."""
+
+    refusal = ""
+
+    def refuse(self, message: str) -> None:
+        self.refusal = message
+
+    def clean(self):
+        if self.refusal:
+            raise forms.ValidationError(self.refusal)
+        return super().clean()
+
+
+class ProofForm(RefusableForm):
     """Employee number + name + the last four digits of the phone on the roster."""
 
     employee_number = forms.CharField(label="工号", max_length=20, widget=forms.TextInput(NUMBER))
@@ -49,7 +64,7 @@ class ProofForm(forms.Form):
         return data
 
 
-class LoginForm(forms.Form):
+class LoginForm(RefusableForm):
     employee_number = forms.CharField(label="工号", max_length=20, widget=forms.TextInput(NUMBER))
     password = forms.CharField(
         label="密码", widget=forms.PasswordInput({"autocomplete": "current-password"})
@@ -59,12 +74,8 @@ class LoginForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        member = Member.objects.active().filter(employee_number=data["employee_number"]).first()
-        if (
-            member is None
-            or not member.password
-            or not check_password(data["password"], member.password)
-        ):
+        member = services.authenticate_member(data["employee_number"], data["password"])
+        if member is None:
             raise forms.ValidationError("工号或密码不正确。首次登录请先验证身份并设置密码。")
         data["member"] = member
         return data
