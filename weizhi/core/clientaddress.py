@@ -22,10 +22,25 @@ def client_address(source: HttpRequest | Mapping[str, Any]) -> str:
     """The client's IP address, from a request or from a raw WSGI environ."""
     environ = source.META if isinstance(source, HttpRequest) else source
     peer = environ.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXIES
-    if not proxies or not _trusted(peer, proxies):
+    if not settings.TRUSTED_PROXIES:
         return peer
+    global _resolved_for
+    if _resolved_for is not settings.TRUSTED_PROXIES:
+        _resolve.cache_clear()
+        _resolved_for = settings.TRUSTED_PROXIES
     forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
+    return _resolve(peer, forwarded, "" if forwarded else environ.get("HTTP_X_REAL_IP", ""))
+
+
+# Cached reader pages ask for the address on every read: the answer for the same headers is
+# remembered (for the proxies it was worked out with) rather than parsed again each time.
+_resolved_for: tuple | None = None
+
+
+@lru_cache(maxsize=4096)
+def _resolve(peer: str, forwarded: str, real: str) -> str:
+    if not _trusted(peer):
+        return peer
     if forwarded:
         nearest = peer
         for hop in reversed(forwarded.split(",")):
@@ -34,17 +49,16 @@ def client_address(source: HttpRequest | Mapping[str, Any]) -> str:
                 # Not an address: a client wrote it, so the nearest proxy is all we know.
                 return nearest
             nearest = str(address)
-            if not _trusted(nearest, proxies):
+            if not _trusted(nearest):
                 return nearest
         return nearest
-    real = _parse(environ.get("HTTP_X_REAL_IP", ""))
-    return str(real) if real is not None else peer
+    address = _parse(real)
+    return str(address) if address is not None else peer
 
 
-@lru_cache(maxsize=1024)
-def _trusted(address: str, proxies: tuple) -> bool:
+def _trusted(address: str) -> bool:
     parsed = _parse(address)
-    return parsed is not None and any(parsed in network for network in proxies)
+    return parsed is not None and any(parsed in net for net in settings.TRUSTED_PROXIES)
 
 
 def _parse(text: str) -> Address | None:

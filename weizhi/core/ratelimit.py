@@ -89,10 +89,28 @@ def prune(now: float | None = None) -> int:
     return deleted
 
 
+# Windows this process has seen over their limit, with the time they end. A full window
+# stays full (hit() never gives back), so a flood is refused from memory, not the database.
+_full: dict[str, float] = {}
+FULL_MAX = 10_000
+
+
 def hit(scope: str, who: str, limit: int, per_seconds: int) -> bool:
     """Count one attempt; True while the caller is still within the limit."""
-    name, ends = Window(limit, per_seconds).key(scope, who, time.time())
-    return add({name: ends})[name] <= limit
+    now = time.time()
+    name, ends = Window(limit, per_seconds).key(scope, who, now)
+    if _full.get(name, 0) > now:
+        return False
+    if add({name: ends})[name] <= limit:
+        return True
+    if len(_full) >= FULL_MAX:
+        forget_full()  # only a shortcut: forgetting costs a database write per request
+    _full[name] = ends
+    return False
+
+
+def forget_full() -> None:
+    _full.clear()
 
 
 @dataclass(frozen=True)
