@@ -12,6 +12,7 @@ from django.urls import reverse
 from tests.base import superuser
 from tests.test_audience_support import PASSWORD, fast_passwords, member, tree  # noqa: F401
 from weizhi.audience import identity, services
+from weizhi.audience.models import Member
 from weizhi.core import ratelimit
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +123,22 @@ def test_a_refused_proof_does_not_say_whether_it_was_right(wang):
         )
         body = response.content.decode()
         assert response.status_code == 429
-        assert "尝试次数过多" in body and "信息与名册不符" not in body
+        assert "尝试次数过多" in body
+        assert "信息与名册不符" not in body and "已设置密码" not in body
+
+
+def test_a_refused_password_check_on_the_phone_form_does_not_say_whether_it_was_right(wang):
+    client = Client(REMOTE_ADDR="10.7.7.11")
+    assert sign_in(client, "1001", GOOD_PASSWORD).status_code == 302
+    url = reverse("audience:edit_phone")
+    for n in range(10):
+        client.post(url, {"phone": "13600002222", "current_password": f"guess-{n}"})
+    for password in (GOOD_PASSWORD, "guess-x"):
+        response = client.post(url, {"phone": "13600002222", "current_password": password})
+        body = response.content.decode()
+        assert response.status_code == 429
+        assert "尝试次数过多" in body and "当前密码不正确" not in body
+    assert Member.objects.get(pk=wang.pk).phone == "13912345678"
 
 
 def test_a_right_password_does_not_count_as_a_failure(wang):

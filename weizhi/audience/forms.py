@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import (
     password_validators_help_texts,
     validate_password,
 )
+from django.forms.utils import ErrorDict
 from django.utils.crypto import constant_time_compare
 
 from . import services
@@ -21,18 +22,20 @@ PROOF_CLOSED = "已设置密码，请用密码登录；忘记密码请联系支�
 
 
 class RefusableForm(forms.Form):
-    """A form whose secret is not checked at all once the attempt is refused: a refused
-    attempt that still said whether the secret was right would only slow the guessing."""
+    """A form that checks nothing once its attempt is refused: a refused attempt that still
+    said whether its secret (password, proof) was right would only slow the guessing."""
 
     refusal = ""
 
     def refuse(self, message: str) -> None:
         self.refusal = message
+        self._errors = None
 
-    def clean(self):
-        if self.refusal:
-            raise forms.ValidationError(self.refusal)
-        return super().clean()
+    def full_clean(self) -> None:
+        if not self.refusal:
+            return super().full_clean()
+        self._errors, self.cleaned_data = ErrorDict(), {}
+        self.add_error(None, self.refusal)
 
 
 class ProofForm(RefusableForm):
@@ -95,7 +98,7 @@ def check_current_password(member: Member, raw: str) -> str:
     return raw
 
 
-class SetPasswordForm(forms.Form):
+class SetPasswordForm(RefusableForm):
     """A new password; a member changing one they already have also gives the current one
     (``member`` is None after a fresh proof or an administrator's link)."""
 
@@ -130,7 +133,7 @@ class SetPasswordForm(forms.Form):
         return data
 
 
-class PhoneForm(forms.Form):
+class PhoneForm(RefusableForm):
     """A new phone number, confirmed by the current password or, for a member who has none
     yet, by the last four digits of the phone on the roster: the phone is what first-login
     proof checks, so a session alone (a borrowed WeChat) must not be enough to change it."""

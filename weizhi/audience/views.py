@@ -124,7 +124,7 @@ def set_password(request: HttpRequest) -> HttpResponse:
         return redirect("audience:first_login")
     form = SetPasswordForm(request.POST or None, member=None if proved else member)
     if request.method == "POST" and not proved and not reauth_allowed(member):
-        form.add_error(None, TOO_MANY)
+        form.refuse(TOO_MANY)
         return render(
             request, "audience/set_password.html", {"form": form, "member": member}, status=429
         )
@@ -168,7 +168,7 @@ def me(request: HttpRequest, member: Member) -> HttpResponse:
 def edit_phone(request: HttpRequest, member: Member) -> HttpResponse:
     form = PhoneForm(request.POST or None, member=member)
     if request.method == "POST" and not reauth_allowed(member):
-        form.add_error(None, TOO_MANY)
+        form.refuse(TOO_MANY)
         context = {"form": form, "member": member}
         return render(request, "audience/edit_phone.html", context, status=429)
     if request.method == "POST" and form.is_valid():
