@@ -8,6 +8,7 @@ from django.core.cache import cache  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.wechat_sender import account_on_fake, fake_wechat  # noqa: E402, F401 (fixtures)
 from weizhi.analytics import counters  # noqa: E402
+from weizhi.core import ratelimit  # noqa: E402
 from weizhi.wechat.account import forget_account  # noqa: E402
 from weizhi.wechat.rules import forget_rules  # noqa: E402
 
@@ -18,6 +19,7 @@ def _fresh_cache_and_counters():
     # land on another test's page.
     counters.reset_counter()
     cache.clear()
+    ratelimit.forget_full()
     # Rules and account settings are held per process; a rolled-back test leaves no trace
     # in the generation that would tell the next test to reload them.
     forget_rules()

@@ -4,6 +4,7 @@ Each helper fails loudly at start-up on a value it cannot understand, so that a
 typo in a deployment never turns silently into a default.
 """
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -46,3 +47,19 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def envnetworks(name: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or CIDR ranges (``127.0.0.1,10.0.0.0/8,::1``)."""
+    networks = []
+    for item in envlist(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or ranges such as 10.0.0.0/8, not {item!r}"
+            ) from None
+    return tuple(networks)

@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from weizhi.env import envbool, envint, envlist, envstr
+from weizhi.env import envbool, envint, envlist, envnetworks, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
@@ -262,6 +262,9 @@ if SECURE:
 # Subdomains only by choice, as other hosts of the organisation's domain may not have HTTPS.
 SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 31536000 if SECURE else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", False)
+# The proxies (nginx) whose X-Forwarded-For / X-Real-IP name the client; from anyone else
+# these headers are ignored, as a client can send whatever it likes.
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES")
 
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "weizhi@localhost")

@@ -9,6 +9,7 @@ from django_tasks import task
 
 from weizhi.analytics.counters import add_to_stats, get_counter
 from weizhi.analytics.models import Like, PageStats
+from weizhi.core.clientaddress import client_address
 
 READER_COOKIE = "wz_r"
 
@@ -23,9 +24,7 @@ def reader_key(cookie: str | None, remote_addr: str, user_agent: str) -> str:
 def reader_of(environ: dict) -> tuple[str | None, str]:
     """The reader cookie a request carries (if any) and the reader key it stands for."""
     cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(READER_COOKIE)
-    return cookie, reader_key(
-        cookie, environ.get("REMOTE_ADDR", ""), environ.get("HTTP_USER_AGENT", "")
-    )
+    return cookie, reader_key(cookie, client_address(environ), environ.get("HTTP_USER_AGENT", ""))
 
 
 def record_read(page_id: int, reader: str) -> None:

@@ -24,7 +24,7 @@ def bind(request: HttpRequest) -> HttpResponse:
     form = ProofForm(request.POST or None)
     if request.method == "POST":
         if not proof_allowed(request, "bind"):
-            form.add_error(None, TOO_MANY)
+            form.refuse(TOO_MANY)
             return render(request, "audience/bind.html", {"form": form}, status=429)
         if form.is_valid():
             member = form.cleaned_data["member"]

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import (
     password_validators_help_texts,
     validate_password,
 )
+from django.forms.utils import ErrorDict
 from django.utils.crypto import constant_time_compare
 
 from . import services
@@ -20,7 +21,24 @@ LAST4 = {"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"}
 PROOF_CLOSED = "已设置密码，请用密码登录；忘记密码请联系支部书记。"
 
 
-class ProofForm(forms.Form):
+class RefusableForm(forms.Form):
+    """A form that checks nothing once its attempt is refused: a refused attempt that still
+    said whether its secret (password, proof) was right would only slow the guessing."""
+
+    refusal = ""
+
+    def refuse(self, message: str) -> None:
+        self.refusal = message
+        self._errors = None
+
+    def full_clean(self) -> None:
+        if not self.refusal:
+            return super().full_clean()
+        self._errors, self.cleaned_data = ErrorDict(), {}
+        self.add_error(None, self.refusal)
+
+
+class ProofForm(RefusableForm):
     """Employee number + name + the last four digits of the phone on the roster."""
 
     employee_number = forms.CharField(label="工号", max_length=20, widget=forms.TextInput(NUMBER))
@@ -49,7 +67,7 @@ class ProofForm(forms.Form):
         return data
 
 
-class LoginForm(forms.Form):
+class LoginForm(RefusableForm):
     employee_number = forms.CharField(label="工号", max_length=20, widget=forms.TextInput(NUMBER))
     password = forms.CharField(
         label="密码", widget=forms.PasswordInput({"autocomplete": "current-password"})
@@ -59,12 +77,8 @@ class LoginForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        member = Member.objects.active().filter(employee_number=data["employee_number"]).first()
-        if (
-            member is None
-            or not member.password
-            or not check_password(data["password"], member.password)
-        ):
+        member = services.authenticate_member(data["employee_number"], data["password"])
+        if member is None:
             raise forms.ValidationError("工号或密码不正确。首次登录请先验证身份并设置密码。")
         data["member"] = member
         return data
@@ -84,7 +98,7 @@ def check_current_password(member: Member, raw: str) -> str:
     return raw
 
 
-class SetPasswordForm(forms.Form):
+class SetPasswordForm(RefusableForm):
     """A new password; a member changing one they already have also gives the current one
     (``member`` is None after a fresh proof or an administrator's link)."""
 
@@ -119,7 +133,7 @@ class SetPasswordForm(forms.Form):
         return data
 
 
-class PhoneForm(forms.Form):
+class PhoneForm(RefusableForm):
     """A new phone number, confirmed by the current password or, for a member who has none
     yet, by the last four digits of the phone on the roster: the phone is what first-login
     proof checks, so a session alone (a borrowed WeChat) must not be enough to change it."""

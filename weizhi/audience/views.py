@@ -3,6 +3,7 @@ account, and "我的". Thin views: forms validate, services change state."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
@@ -14,11 +15,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from weizhi.core.ratelimit import client_address, hit
+from weizhi.core.clientaddress import client_address
+from weizhi.core.ratelimit import hit, sign_in_attempt, wait_message
 
 from . import identity, services
 from .forms import LoginForm, PhoneForm, ProofForm, SetPasswordForm
 from .models import AuditEntry, Member
+
+log = logging.getLogger(__name__)
 
 # Proof of identity is a guessable secret (four digits), so attempts are limited per address
 # and per employee number: ten tries from one phone, or at one number, per quarter hour.
@@ -77,10 +81,14 @@ def login(request: HttpRequest) -> HttpResponse:
             return elsewhere
     form = LoginForm(request.POST or None)
     if request.method == "POST":
-        if not proof_allowed(request, "login"):
-            form.add_error(None, TOO_MANY)
+        number, address = request.POST.get("employee_number", ""), client_address(request)
+        attempt = sign_in_attempt("member-login", number, address)
+        if attempt.refused:
+            log.warning("member sign-in refused: too many failures address=%s", address)
+            form.refuse(wait_message(attempt.wait))
             return render(request, "audience/login.html", {"form": form}, status=429)
         if form.is_valid():
+            attempt.succeeded()
             identity.login_member(request, form.cleaned_data["member"])
             return HttpResponseRedirect(go_on)
     return render(request, "audience/login.html", {"form": form})
@@ -91,7 +99,7 @@ def first_login(request: HttpRequest) -> HttpResponse:
     form = ProofForm(request.POST or None)
     if request.method == "POST":
         if not proof_allowed(request, "proof"):
-            form.add_error(None, TOO_MANY)
+            form.refuse(TOO_MANY)
             return render(request, "audience/first_login.html", {"form": form}, status=429)
         if form.is_valid():
             identity.remember_proof(request, form.cleaned_data["member"])
@@ -116,7 +124,7 @@ def set_password(request: HttpRequest) -> HttpResponse:
         return redirect("audience:first_login")
     form = SetPasswordForm(request.POST or None, member=None if proved else member)
     if request.method == "POST" and not proved and not reauth_allowed(member):
-        form.add_error(None, TOO_MANY)
+        form.refuse(TOO_MANY)
         return render(
             request, "audience/set_password.html", {"form": form, "member": member}, status=429
         )
@@ -160,7 +168,7 @@ def me(request: HttpRequest, member: Member) -> HttpResponse:
 def edit_phone(request: HttpRequest, member: Member) -> HttpResponse:
     form = PhoneForm(request.POST or None, member=member)
     if request.method == "POST" and not reauth_allowed(member):
-        form.add_error(None, TOO_MANY)
+        form.refuse(TOO_MANY)
         context = {"form": form, "member": member}
         return render(request, "audience/edit_phone.html", context, status=429)
     if request.method == "POST" and form.is_valid():

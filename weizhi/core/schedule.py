@@ -12,7 +12,7 @@ from django.conf import settings
 from django_tasks.base import Task
 
 from weizhi.analytics.services import flush_counters
-from weizhi.core.tasks import prune_task_results, publish_scheduled_pages
+from weizhi.core.tasks import prune_rate_counters, prune_task_results, publish_scheduled_pages
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ def default_jobs() -> list[Job]:
     jobs = [
         Job(publish_scheduled_pages, every=settings.SCHEDULE_PUBLISH_SECONDS),
         Job(prune_task_results, every=24 * 3600),
+        Job(prune_rate_counters, every=3600),
     ]
     if settings.REDIS_URL:
         # In embedded mode each web process flushes its own counters; in scaled mode the

@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
+from weizhi.core import ratelimit
+
 log = logging.getLogger(__name__)
 
 
@@ -29,3 +31,9 @@ def prune_task_results() -> int:
     cutoff = timezone.now() - timedelta(days=7)
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def prune_rate_counters() -> int:
+    """Delete the rate-limit counters of windows that are over."""
+    return ratelimit.prune()

@@ -39,7 +39,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_GET
 
 from weizhi.audience.models import Follower
-from weizhi.core.ratelimit import client_address, hit
+from weizhi.core.clientaddress import client_address
+from weizhi.core.ratelimit import hit
 
 from .account import Account, current_account
 from .links import safe_next, welcome
