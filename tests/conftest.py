@@ -1,3 +1,6 @@
+import time
+from types import SimpleNamespace
+
 import pytest
 
 # Helper modules shared by many test files: let pytest rewrite their asserts too.
@@ -27,6 +30,16 @@ def _fresh_cache_and_counters():
     yield
     cache.clear()
     counters.reset_counter()
+
+
+@pytest.fixture(autouse=True)
+def _rate_windows_start_with_the_test(monkeypatch):
+    """Rate-limit windows are aligned to the epoch: a test that makes 31 requests against a
+    per-minute limit must not straddle a minute's end, so the limiter's clock starts each test
+    just after a day's start (every window's start) and runs on from there."""
+    real = time.time
+    offset = (real() // 86400 + 1) * 86400 + 1 - real()
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: real() + offset))
 
 
 @pytest.fixture
