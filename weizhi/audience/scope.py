@@ -3,7 +3,7 @@ export and statistic applies to its queryset."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .models import Branch, Member
 
@@ -17,10 +17,19 @@ def sees_everything(user) -> bool:
 
 
 def administered_branches(user) -> list[Branch]:
-    """The branches whose secretary is this user's roster entry (Member.user)."""
+    """The branches whose secretary is this user's roster entry (Member.user), derived on
+    every request from the roster as it is now: only while that entry is on the roster (在册)
+    and belongs inside the branch's subtree, so a secretary marked 不在册 or moved elsewhere
+    loses the branch on their next request, whatever the branch's list of secretaries says."""
     if not user.is_authenticated:
         return []
-    return list(Branch.objects.filter(secretaries__user=user))
+    return list(
+        Branch.objects.filter(
+            secretaries__user=user,
+            secretaries__active=True,
+            secretaries__branch__path__startswith=F("path"),
+        ).distinct()
+    )
 
 
 def _subtree_q(user, field: str) -> Q | None:
