@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from weizhi.core.adminmenu import PermissionMenuItem
+from weizhi.core.readonly import ReadOnlyPermissionPolicy
 
 from . import services
 from .models import AuditEntry, Branch, Follower, Member, PoliticalStatus, RoleTag
@@ -254,14 +255,18 @@ class FollowerViewSet(ModelViewSet):
 
 
 class AuditEntryViewSet(ModelViewSet):
+    """Read-only for everyone, superusers included; the database refuses changes too."""
+
     name = "audience_audit"
     model = AuditEntry
+    permission_policy = ReadOnlyPermissionPolicy(AuditEntry)
     icon = "history"
     menu_label = "审计记录"
     list_display = ["at", "action", "user", "by_member", "member", "follower", "detail"]
     list_filter = ["action"]
-    form_fields = ["detail"]
+    form_fields = []
     inspect_view_enabled = True
+    copy_view_enabled = False
 
 
 class AudienceGroup(ViewSetGroup):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from wagtail.users import apps as wagtail_users
 
 
@@ -6,6 +7,11 @@ class CoreConfig(AppConfig):
     name = "weizhi.core"
     label = "core"
     verbose_name = "系统"
+
+    def ready(self) -> None:
+        from . import appendonly
+
+        connection_created.connect(appendonly.install_sqlite_switch)
 
 
 class UsersConfig(wagtail_users.WagtailUsersAppConfig):
