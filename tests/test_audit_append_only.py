@@ -4,10 +4,12 @@ works (clearing a reference to a deleted row, deleting pages, flushing a test da
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.actions.delete_page import DeletePageAction
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry, PageLogEntry
@@ -16,7 +18,7 @@ from tests import factories
 from tests.base import superuser
 from tests.test_audience_support import PASSWORD, fast_passwords, member, tree, user_in  # noqa: F401
 from weizhi.audience import services
-from weizhi.audience.models import AuditEntry, Member
+from weizhi.audience.models import AuditEntry, Member, RosterLogEntry
 from weizhi.core import appendonly
 from weizhi.wechat.models import MenuPush
 
@@ -26,6 +28,7 @@ GUARDED = {
     "wagtailcore_modellogentry",
     "wagtailcore_pagelogentry",
     "audience_auditentry",
+    "audience_rosterlogentry",
     "wechat_menupush",
 }
 
@@ -154,7 +157,18 @@ def test_the_guard_migrations_reverse_and_apply_again():
         t = tree()
         entry = services.audit(AuditEntry.Action.MOVE, member=member(t["first"], "1001"))
         AuditEntry.objects.filter(pk=entry.pk).update(detail={"changed": True})
+        # An entry Wagtail logged in its own table before roster entries had theirs.
+        old = ModelLogEntry.objects.create(
+            content_type=ContentType.objects.get_for_model(Member),
+            object_id=str(entry.member_id),
+            label="张三（1001）",
+            action="wagtail.edit",
+            timestamp=timezone.now(),
+        )
     finally:
         call_command("migrate", verbosity=0)
     assert appendonly.guarded_tables(connection) >= GUARDED
     assert refused_by_the_database(lambda: AuditEntry.objects.filter(pk=entry.pk).delete())
+    assert not ModelLogEntry.objects.filter(pk=old.pk).exists()
+    moved = RosterLogEntry.objects.get(object_id=str(entry.member_id))
+    assert (moved.label, moved.timestamp) == (old.label, old.timestamp)

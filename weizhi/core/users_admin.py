@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from wagtail.admin.views import generic
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import groups, users
 from wagtail.users.views.bulk_actions import (
@@ -61,6 +62,10 @@ class UserCreateView(ActorFormMixin, users.CreateView):
     pass
 
 
+class UserCopyView(ActorFormMixin, generic.CopyView):
+    pass
+
+
 class UserEditView(ManagedUserMixin, ActorFormMixin, users.EditView):
     pass
 
@@ -71,6 +76,7 @@ class UserDeleteView(ManagedUserMixin, users.DeleteView):
 
 class UserViewSet(users.UserViewSet):
     add_view_class = UserCreateView
+    copy_view_class = UserCopyView
     edit_view_class = UserEditView
     delete_view_class = UserDeleteView
 
