@@ -135,21 +135,22 @@ def test_deleting_a_page_still_works_and_keeps_its_history(home):
     assert entries.filter(action="wagtail.delete", deleted=True).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback, and no post_migrate after the flush in the test: content types made
+# again under new ids would collide with a later test that restores the serialized database.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_flush_still_empties_a_database_with_audit_entries_and_leaves_the_guard_on():
     t = tree()
     someone = member(t["first"], "1001")
     services.audit(AuditEntry.Action.MOVE, member=someone)
     log(someone, "wagtail.edit")
-    call_command("flush", interactive=False, verbosity=0)
-    assert not AuditEntry.objects.exists() and not ModelLogEntry.objects.exists()
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    assert not AuditEntry.objects.exists() and not RosterLogEntry.objects.exists()
     assert appendonly.guarded_tables(connection) >= GUARDED
-    t = tree()
-    again = services.audit(AuditEntry.Action.MOVE, member=member(t["first"], "1001"))
-    assert refused_by_the_database(lambda: AuditEntry.objects.filter(pk=again.pk).delete())
+    AuditEntry.objects.bulk_create([AuditEntry(action=AuditEntry.Action.EXPORT)])
+    assert refused_by_the_database(lambda: AuditEntry.objects.all().delete())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_guard_migrations_reverse_and_apply_again():
     call_command("migrate", "core", "zero", verbosity=0)
     try:
