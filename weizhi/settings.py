@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "weizhi.core.apps.UsersConfig",  # wagtail.users, with our rule of who grants what
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

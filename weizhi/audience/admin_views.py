@@ -25,7 +25,7 @@ from . import identity, roster_import, services
 from .models import BindingRequest
 from .roster_import import build_template
 from .roster_tasks import check_roster_upload, import_roster_upload
-from .scope import may_reset_passwords, visible_members
+from .scope import may_reset_passwords, visible, visible_members
 
 SESSION_IMPORT = "audience.import_token"
 # A check or import not finished after this long is taken as lost (a worker that died).
@@ -153,11 +153,12 @@ def template_view(request: HttpRequest) -> HttpResponse:
 
 @permission_required("audience.change_bindingrequest", raise_exception=True)
 def binding_requests_view(request: HttpRequest) -> HttpResponse:
-    pending = BindingRequest.objects.filter(state=BindingRequest.State.PENDING).select_related(
+    requests = visible(request.user, BindingRequest)
+    pending = requests.filter(state=BindingRequest.State.PENDING).select_related(
         "member__branch", "follower"
     )
     recent = (
-        BindingRequest.objects.exclude(state=BindingRequest.State.PENDING)
+        requests.exclude(state=BindingRequest.State.PENDING)
         .select_related("member", "follower", "decided_by")
         .order_by("-decided_at")[:20]
     )
@@ -167,7 +168,7 @@ def binding_requests_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required("audience.change_bindingrequest", raise_exception=True)
 def decide_binding_view(request: HttpRequest, pk: int) -> HttpResponse:
-    binding = get_object_or_404(BindingRequest, pk=pk)
+    binding = get_object_or_404(visible(request.user, BindingRequest), pk=pk)
     approve = request.POST.get("decision") == "approve"
     services.decide_binding(binding, approve=approve, by=request.user)
     verb = "已通过" if approve else "已驳回"

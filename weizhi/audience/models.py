@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
+from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
 
 
 class FollowerTag(models.Model):
@@ -353,3 +354,30 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RosterLogEntryManager(ModelLogEntryManager):
+    def viewable_by_user(self, user):
+        # Not Wagtail's own check, which caches the permitted content types on the user
+        # for whichever log model asks first. Imported here: scope.py builds on this module.
+        from .scope import visible_log_entries
+
+        return visible_log_entries(user, self.all())
+
+
+class RosterLogEntry(BaseLogEntry):
+    """Wagtail's log entries (报告 → 网站历史, each object's 历史) for the roster's models,
+    kept apart from ModelLogEntry so that every log view shows a user only the entries about
+    members, branches and followers they may see (scope.py)."""
+
+    object_id = models.CharField(max_length=255, db_index=True)
+
+    objects = RosterLogEntryManager()
+
+    class Meta(BaseLogEntry.Meta):
+        ordering = ["-timestamp", "-id"]
+        verbose_name = "名册日志"
+        verbose_name_plural = "名册日志"
+
+    def __str__(self) -> str:
+        return f"RosterLogEntry {self.pk}: {self.action} on {self.object_id}"

@@ -23,11 +23,12 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from weizhi.core.adminmenu import PermissionMenuItem
+from weizhi.core.readonly import ReadOnlyPermissionPolicy
 
 from . import services
 from .models import AuditEntry, Branch, Follower, Member, PoliticalStatus, RoleTag
 from .roster_import import export_rows
-from .scope import may_reset_passwords, sees_full_phone, visible_branches, visible_members
+from .scope import may_reset_passwords, sees_full_phone, visible, visible_branches
 
 
 class ScopedObjectMixin:
@@ -40,7 +41,12 @@ class ScopedObjectMixin:
         return obj
 
     def scope(self, user):
-        return visible_members(user) if self.model is Member else visible_branches(user)
+        return visible(user, self.model)
+
+
+class ScopedIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return visible(self.request.user, self.model, super().get_base_queryset())
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):
@@ -64,6 +70,7 @@ class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
 
 
 class ScopedViewSet(ModelViewSet):
+    index_view_class = ScopedIndexView
     edit_view_class = ScopedEditView
     delete_view_class = ScopedDeleteView
     inspect_view_class = ScopedInspectView
@@ -76,11 +83,9 @@ class ScopedViewSet(ModelViewSet):
 # Branches ---------------------------------------------------------------------------------
 
 
-class BranchIndexView(generic.IndexView):
+class BranchIndexView(ScopedIndexView):
     def get_base_queryset(self):
-        return visible_branches(self.request.user, super().get_base_queryset()).annotate(
-            member_count=Count("members")
-        )
+        return super().get_base_queryset().annotate(member_count=Count("members"))
 
 
 class BranchViewSet(ScopedViewSet):
@@ -131,12 +136,11 @@ class MemberFilterSet(WagtailFilterSet):
         return queryset.filter(branch__path__startswith=value.path) if value else queryset
 
 
-class MemberIndexView(generic.IndexView):
+class MemberIndexView(ScopedIndexView):
     FORMATS = ("xlsx",)
 
     def get_base_queryset(self):
-        queryset = super().get_base_queryset().select_related("branch")
-        return visible_members(self.request.user, queryset)
+        return super().get_base_queryset().select_related("branch")
 
     @property
     def columns(self):
@@ -240,7 +244,7 @@ class RoleTagViewSet(ModelViewSet):
     list_display = ["name"]
 
 
-class FollowerViewSet(ModelViewSet):
+class FollowerViewSet(ScopedViewSet):
     name = "audience_follower"
     model = Follower
     icon = "user"
@@ -250,18 +254,22 @@ class FollowerViewSet(ModelViewSet):
     search_fields = ["openid", "remark", "member__name"]
     search_backend_name = None
     form_fields = ["remark", "tags"]
-    inspect_view_enabled = True
+    copy_view_enabled = False
 
 
-class AuditEntryViewSet(ModelViewSet):
+class AuditEntryViewSet(ScopedViewSet):
+    """Read-only for everyone, superusers included; the database refuses changes too."""
+
     name = "audience_audit"
     model = AuditEntry
+    permission_policy = ReadOnlyPermissionPolicy(AuditEntry)
     icon = "history"
     menu_label = "审计记录"
     list_display = ["at", "action", "user", "by_member", "member", "follower", "detail"]
     list_filter = ["action"]
-    form_fields = ["detail"]
+    form_fields = []
     inspect_view_enabled = True
+    copy_view_enabled = False
 
 
 class AudienceGroup(ViewSetGroup):

@@ -2,7 +2,16 @@ from django.urls import path
 from wagtail import hooks
 
 from . import admin_views
+from .models import RosterLogEntry
+from .scope import ROSTER_MODELS
 from .viewsets import AudienceGroup
+
+
+@hooks.register("register_log_actions")
+def roster_log_model(actions) -> None:
+    # Wagtail logs these models' changes in RosterLogEntry, which applies the roster's scope.
+    for model in ROSTER_MODELS:
+        actions.register_model(model, RosterLogEntry)
 
 
 @hooks.register("register_admin_viewset")

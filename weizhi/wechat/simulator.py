@@ -27,6 +27,7 @@ from wagtail.images import get_image_model
 
 from weizhi.audience import followers as follower_services
 from weizhi.audience.models import Follower
+from weizhi.audience.scope import visible_followers
 
 from .account import Account, current_account
 from .models import MAX_TEXT_REPLY, CustomMenu, InboundMessage, ReplyRule
@@ -78,18 +79,20 @@ def simulator_endpoint(view: Callable[..., dict]) -> Callable[..., HttpResponse]
     return wrapped
 
 
-def usable_followers(account: Account) -> QuerySet[Follower]:
-    """Followers the simulator may speak for: all on a simulated account, else its own."""
-    followers = Follower.objects.all()
+def usable_followers(account: Account, user) -> QuerySet[Follower]:
+    """Followers the simulator may speak for: all on a simulated account, else its own; and
+    of these only those the user may see (one bound to a member outside their roster scope
+    is neither shown nor spoken for)."""
+    followers = visible_followers(user)
     if not account.simulated:
         followers = followers.filter(simulated=True)
     return followers
 
 
-def follower_for(openid: str, account: Account) -> Follower:
+def follower_for(openid: str, account: Account, user) -> Follower:
     if not openid:
         raise Refused("请先选择或新建一个模拟粉丝。")
-    follower = Follower.objects.filter(openid=openid).first()
+    follower = visible_followers(user).filter(openid=openid).first()
     if follower is None:
         raise Refused("找不到这个粉丝，请刷新页面后重新选择。", status=404)
     if not follower.simulated and not account.simulated:
@@ -303,7 +306,9 @@ class SimulatorView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs) -> dict:
         account = current_account()
-        followers = usable_followers(account).order_by("-simulated", "-created_at")
+        followers = usable_followers(account, self.request.user).order_by(
+            "-simulated", "-created_at"
+        )
         return {
             **super().get_context_data(**kwargs),
             "account": account,
@@ -338,7 +343,7 @@ def new_follower(request: HttpRequest) -> dict:
 @simulator_endpoint
 def seal(request: HttpRequest) -> dict:
     account = current_account()
-    follower = follower_for(request.POST.get("openid", ""), account)
+    follower = follower_for(request.POST.get("openid", ""), account, request.user)
     fields = message_fields(
         account,
         follower,
@@ -374,7 +379,7 @@ def open_reply(request: HttpRequest) -> dict:
     # Only replies to a follower the simulator may use are opened, so this endpoint cannot
     # be used to read other encrypted traffic of a real account.
     to_user = str(fields.get("ToUserName", ""))
-    if not usable_followers(account).filter(openid=to_user).exists():
+    if not usable_followers(account, request.user).filter(openid=to_user).exists():
         raise Refused("这不是发给模拟粉丝的回复。", status=403)
     return {"reply": reply_from_fields(fields), "xml": _plaintext(account, body)}
 
@@ -392,7 +397,7 @@ def _plaintext(account: Account, body: str) -> str:
 @simulator_endpoint
 def history(request: HttpRequest) -> dict:
     account = current_account()
-    follower = follower_for(request.GET.get("openid", ""), account)
+    follower = follower_for(request.GET.get("openid", ""), account, request.user)
     rows = (
         InboundMessage.objects.filter(openid=follower.openid)
         .select_related("rule")

@@ -9,6 +9,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from weizhi.core.adminmenu import PermissionMenuItem
+from weizhi.core.choosers import SnippetChooserViewSet
 
 from . import connect_views, menu_hooks, simulator_hooks  # noqa: F401  (own hooks)
 from .models import InboundMessage, ReplyRule
@@ -16,6 +17,7 @@ from .models import InboundMessage, ReplyRule
 
 class ReplyRuleViewSet(SnippetViewSet):
     model = ReplyRule
+    chooser_viewset_class = SnippetChooserViewSet
     menu_label = "自动回复"
     icon = "comment"
     list_display = ["name", "trigger", "keyword_preview", "reply_type", "priority", "enabled"]
@@ -27,6 +29,7 @@ class ReplyRuleViewSet(SnippetViewSet):
 
 class InboundMessageViewSet(SnippetViewSet):
     model = InboundMessage
+    chooser_viewset_class = SnippetChooserViewSet
     menu_label = "收到的消息"
     icon = "mail"
     list_display = ["received_at", "openid", "msg_type", "content_preview", "status", "rule"]
