@@ -227,3 +227,34 @@ def test_a_freshly_migrated_target_counts_as_empty_and_an_older_backup_is_migrat
 
     manage(target.env, "restore", "--force", "--migrate", str(backup))
     assert any("0004_member_password_reset" in r for r in target.tables()["django_migrations"])
+
+
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "")
+
+
+@pytest.mark.skipif(not REDIS_TEST_URL, reason="REDIS_TEST_URL is not set")
+def test_reads_waiting_in_redis_are_written_before_the_database_is_copied(tmp_path):
+    import redis
+
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    instance = Instance(tmp_path / "scaled", "scaled")
+    instance.env.update(REDIS_URL=REDIS_TEST_URL, CACHE_PREFIX=f"backup-{tmp_path.name}")
+    manage(instance.env, "migrate", "--noinput", "-v0")
+    record = (
+        "from datetime import date\n"
+        "from wagtail.models import Page\n"
+        "from weizhi.analytics.counters import get_counter\n"
+        "page = Page.objects.get(depth=2)\n"
+        "for n in range(5): get_counter().record(page.pk, f'r{n}', date.today())\n"
+        "print(page.pk)\n"
+    )
+    page_id = int(manage(instance.env, "shell", "-v0", "-c", record).split()[-1])
+
+    backup = Path(manage(instance.env, "backup", str(tmp_path / "out")).strip().splitlines()[-1])
+
+    assert redis.Redis.from_url(REDIS_TEST_URL).hlen("weizhi:counter:reads") == 0
+    target = fresh(tmp_path)
+    # Without Redis the target does not install django_rq, whose migrations the backup has.
+    assert "django_rq" in manage(target.env, "restore", str(backup))
+    stats = target.tables()["analytics_pagestats"]
+    assert stats == [repr((page_id, 5, 5, 0))], stats

@@ -78,11 +78,14 @@ def check_vendor(manifest: dict) -> None:
             )
 
 
-def check_schema(manifest: dict) -> list[str]:
-    """Refuse migrations this code does not know; return those the backup still lacks."""
+def check_schema(manifest: dict) -> tuple[list[str], list[str]]:
+    """Refuse migrations this code does not know; return those the backup still lacks, and
+    the apps the backup has that this configuration does not install (django_rq without
+    Redis: their tables come back untouched and unused)."""
     known = bk.known_migrations()
+    installed = {config.label for config in apps.get_app_configs()}
     recorded = {(app, name) for app, names in manifest["migrations"].items() for name in names}
-    unknown = sorted(recorded - known)
+    unknown = sorted((app, name) for app, name in recorded - known if app in installed)
     if unknown:
         listed = ", ".join(f"{app}.{name}" for app, name in unknown[:5])
         raise BackupError(
@@ -90,7 +93,8 @@ def check_schema(manifest: dict) -> list[str]:
             f"请先把程序升级到备份时的版本（备份版本 {manifest.get('weizhi', '?')}）再恢复。",
             f"backup has migrations unknown to this code: {unknown}",
         )
-    return sorted(f"{app}.{name}" for app, name in known - recorded)
+    pending = sorted(f"{app}.{name}" for app, name in known - recorded)
+    return pending, sorted({app for app, _name in recorded} - installed)
 
 
 def check_files(source: Path, manifest: dict) -> None:
@@ -145,7 +149,7 @@ def data_in_target() -> list[str]:
 def restore(source: Path, *, force: bool = False) -> Restored:
     manifest = read_manifest(source)
     check_vendor(manifest)
-    pending = check_schema(manifest)
+    pending, not_installed = check_schema(manifest)
     check_files(source, manifest)
     existing = data_in_target()
     if existing and not force:
@@ -159,6 +163,10 @@ def restore(source: Path, *, force: bool = False) -> Restored:
     _restore_database(source, manifest)
     _restore_media(source, replace=bool(existing))
     restored = Restored(manifest, pending)
+    if not_installed:
+        restored.notes.append(
+            f"备份中有当前配置未启用的应用（{', '.join(not_installed)}）的数据表，已原样恢复。"
+        )
     for entry in manifest["files"]:
         if entry["path"].startswith("var/"):
             name = entry["path"].removeprefix("var/")
