@@ -175,8 +175,23 @@ def pg_tool(name: str) -> tuple[str, int]:
 def backup(target_dir: Path, now: datetime | None = None) -> Result:
     """Write a complete backup into a new directory under ``target_dir`` and return it."""
     now = (now or datetime.now()).astimezone(ZoneInfo("Asia/Shanghai"))
+    media_root = Path(settings.MEDIA_ROOT).resolve()
+    if target_dir.resolve().is_relative_to(media_root):
+        # nginx serves the media directory to anyone: a backup there would be public.
+        raise BackupError(
+            f"备份目录不能放在媒体目录 {media_root} 之内（那里的文件对外公开）。",
+            f"refusing to write a backup inside MEDIA_ROOT {media_root}",
+        )
+    warnings = []
     for hook in _pre_backup:
-        hook()
+        try:
+            hook()
+        except Exception as exc:
+            # A backup without the last counts beats no backup when Redis is down.
+            log.exception("pre-backup step %s failed; backing up without it", hook.__qualname__)
+            warnings.append(
+                f"备份前的准备步骤 {hook.__qualname__} 失败（{exc}），备份中缺少其结果。"
+            )
     target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     name = f"weizhi-{now:%Y%m%d-%H%M%S}"
     final = target_dir / name
@@ -188,7 +203,7 @@ def backup(target_dir: Path, now: datetime | None = None) -> Result:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(mode=0o700)
     try:
-        manifest = _write_backup(partial, now)
+        manifest = _write_backup(partial, now, warnings)
         _private_tree(partial)
         os.rename(partial, final)
     except BaseException:
@@ -198,7 +213,7 @@ def backup(target_dir: Path, now: datetime | None = None) -> Result:
     return Result(final, manifest)
 
 
-def _write_backup(out: Path, now: datetime) -> dict:
+def _write_backup(out: Path, now: datetime, warnings: list[str]) -> dict:
     # The database first, then media: every file the database names was on disk before the
     # snapshot, so the backup has it (an upload during the backup may add an unnamed file).
     database = _dump_database(out)
@@ -230,6 +245,7 @@ def _write_backup(out: Path, now: datetime) -> dict:
         "migrations": migrations,
         "secret_key_from_environment": bool(os.environ.get("SECRET_KEY", "").strip()),
         "files": files,
+        "warnings": warnings,
     }
     manifest_path = out / MANIFEST
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from weizhi.core.backup import BackupError, backup
 from weizhi.core.health import check_tasks
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, directory: Path, **options) -> None:
         if settings.TASKS_BACKEND_NAME == "rq":
             # Jobs waiting in Redis are not part of any backup (see the README).
-            waiting = check_tasks().get("waiting", 0)
+            waiting = _jobs_waiting()
             if waiting:
                 self.stderr.write(
                     f"注意：Redis 任务队列中还有 {waiting} 个任务未执行，它们不在备份中；"
@@ -33,11 +34,16 @@ class Command(BaseCommand):
         except BackupError as exc:
             log.error("backup failed: %s", exc.detail)
             raise CommandError(exc.message) from exc
+        except DatabaseError as exc:
+            log.error("backup failed: database error: %s", exc)
+            raise CommandError(f"读取数据库失败：{exc}") from exc
         except OSError as exc:
             log.error("backup failed: %s", exc)
             raise CommandError(
                 f"写入备份失败：{exc.strerror or exc}（{exc.filename or directory}）"
             ) from exc
+        for warning in result.manifest["warnings"]:
+            self.stderr.write(f"注意：{warning}")
         files = result.manifest["files"]
         size = sum(entry["size"] for entry in files)
         self.stdout.write(
@@ -46,3 +52,11 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(result.path.as_posix())
+
+
+def _jobs_waiting() -> int:
+    try:
+        return check_tasks().get("waiting", 0)
+    except Exception as exc:  # Redis down: the backup itself still matters
+        log.warning("cannot count the jobs waiting in Redis: %s", exc)
+        return 0

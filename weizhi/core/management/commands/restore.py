@@ -4,6 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from weizhi.core.backup import BackupError
 from weizhi.core.restore import restore
@@ -38,6 +39,12 @@ class Command(BaseCommand):
         except BackupError as exc:
             log.error("restore refused: %s", exc.detail)
             raise CommandError(exc.message) from exc
+        except DatabaseError as exc:
+            log.error("restore failed: database error: %s", exc)
+            raise CommandError(f"连接或写入数据库失败：{exc}") from exc
+        except OSError as exc:
+            log.error("restore failed: %s", exc)
+            raise CommandError(f"读写文件失败：{exc.strerror or exc}（{exc.filename}）") from exc
         manifest = restored.manifest
         self.stdout.write(
             self.style.SUCCESS(
