@@ -115,12 +115,14 @@ def test_likes_are_rate_limited_per_address(client, home):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_readers_in_several_processes_lose_no_count():
-    """Eight threads read through two separate counters (as two web processes would)
-    while each counter is flushed over and over at the same time; every read must land."""
+def test_concurrent_readers_in_several_processes_lose_no_count(tmp_path):
+    """Eight threads read through two separate counters (as two web processes would, each
+    with its journal) while each counter is flushed over and over at the same time, and
+    looks for other processes' journals to replay; every read must land, once."""
     factories.site_home()
     page = factories.article()
-    counters = [LocalCounter(interval=60, background=False) for _ in range(2)]
+    journals = tmp_path / "reads"
+    counters = [LocalCounter(60, background=False, journal_dir=journals) for _ in range(2)]
     readers, reads_each = 8, 60
     errors: list[BaseException] = []
     reading = threading.Event()
@@ -157,6 +159,7 @@ def test_concurrent_readers_in_several_processes_lose_no_count():
     row = PageStats.objects.get(page_id=page.pk)
     assert row.reads == readers * reads_each
     assert row.visitors == readers * 3
+    assert not list(journals.iterdir())
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
