@@ -7,7 +7,12 @@ from datetime import date
 from pathlib import Path
 
 from tests import factories
-from weizhi.analytics.counters import LocalCounter, replay_journals, write_batch
+from weizhi.analytics.counters import (
+    LocalCounter,
+    forget_removed_journals,
+    replay_journals,
+    write_batch,
+)
 from weizhi.analytics.journal import JournalFile
 from weizhi.analytics.models import AppliedJournal, DailyPageStats, PageStats
 
@@ -48,7 +53,6 @@ def test_the_reads_of_a_killed_process_are_written_by_the_next_flush(home, tmp_p
     assert (row.reads, row.visitors) == (50, 3)
     assert DailyPageStats.objects.get(page_id=page.pk).reads == 50
     assert not list(journals.iterdir())
-    assert not AppliedJournal.objects.exists()
 
 
 def test_a_journal_whose_process_died_after_writing_it_is_not_counted_twice(home, tmp_path):
@@ -66,7 +70,21 @@ def test_a_journal_whose_process_died_after_writing_it_is_not_counted_twice(home
 
     assert PageStats.objects.get(page_id=page.pk).reads == 20
     assert not list(journals.iterdir())
-    assert not AppliedJournal.objects.exists()
+
+
+def test_the_names_of_removed_journals_are_forgotten_and_the_others_kept(home, tmp_path):
+    page = factories.article()
+    journals = tmp_path / "reads"
+    live = LocalCounter(60, background=False, journal_dir=journals)
+    try:
+        live.record(page.pk, None, date.today())
+        (path,) = journals.glob("*.reads")
+        AppliedJournal.objects.create(name=path.name)
+        AppliedJournal.objects.create(name="1-0123456789abcdef.reads")
+        assert forget_removed_journals(journals) == 1
+        assert list(AppliedJournal.objects.values_list("name", flat=True)) == [path.name]
+    finally:
+        live.discard()
 
 
 def test_a_live_process_keeps_its_journal_until_it_has_written_it(home, tmp_path):

@@ -17,6 +17,7 @@ import logging
 import multiprocessing.util
 import os
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -216,12 +217,14 @@ class LocalCounter:
                     return
                 self._waiting.pop(0)
             if replay and self.journal_dir is not None:
-                replay_journals(self.journal_dir)
+                try:
+                    replay_journals(self.journal_dir)
+                except Exception:
+                    log.exception("replaying read journals failed; the next flush tries again")
 
 
 def write_journal(reads: Reads, visitors: Visitors, journal_file: JournalFile | None) -> bool:
-    """Write a batch once, then remove its journal (and, after it, the record of its name);
-    False when the journal had been written before."""
+    """Write a batch once, then remove its journal; False when it had been written before."""
     name = journal_file.name if journal_file is not None else None
     try:
         write_batch(reads, visitors, name)
@@ -231,10 +234,6 @@ def write_journal(reads: Reads, visitors: Visitors, journal_file: JournalFile | 
         written = False
     if journal_file is not None:
         journal_file.remove()
-        try:
-            AppliedJournal.objects.filter(name=name).delete()
-        except Exception:
-            log.exception("could not forget read journal %s; a later replay will", name)
     return written
 
 
@@ -252,13 +251,29 @@ def replay_journals(directory: Path) -> int:
         if written:
             replayed += sum(reads.values())
             log.warning("replayed read journal %s: %d reads", orphan.name, sum(reads.values()))
-    # A name is recorded only while its file exists and a removed file never comes back, so
-    # a record whose file is gone (its process died between the two) is safe to forget.
-    applied = list(AppliedJournal.objects.values_list("name", flat=True))
-    gone = [name for name in applied if not (directory / name).exists()]
-    if gone:
-        AppliedJournal.objects.filter(name__in=gone).delete()
+    if time.monotonic() - _forgotten_at > FORGET_EVERY_SECONDS:
+        forget_removed_journals(directory)
     return replayed
+
+
+# How often a process forgets the names of removed journals (a few hundred by then).
+FORGET_EVERY_SECONDS = 600
+_forgotten_at = float("-inf")
+
+
+def forget_removed_journals(directory: Path) -> int:
+    """Forget the recorded names of journals whose files are gone.
+
+    A name is recorded while its file exists, and a removed file never comes back (names are
+    never reused), so once the file is gone no replay can meet the name again.
+    """
+    global _forgotten_at
+    _forgotten_at = time.monotonic()
+    names = list(AppliedJournal.objects.values_list("name", flat=True))
+    gone = [name for name in names if not (directory / name).exists()]
+    for start in range(0, len(gone), 500):
+        AppliedJournal.objects.filter(name__in=gone[start : start + 500]).delete()
+    return len(gone)
 
 
 class RedisCounter:
