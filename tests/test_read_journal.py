@@ -34,8 +34,9 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 
 def killed_after_reading(page_id: int, reads: int, directory: Path) -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "weizhi.settings"}
-    env["WEIZHI_VAR_DIR"] = str(directory.parent)
+    # The child only writes its journal: embedded settings in a directory of its own do.
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="weizhi.settings", WEIZHI_VAR_DIR=str(directory.parent))
     args = [sys.executable, "-c", READ_AND_DIE, str(page_id), str(reads), str(directory)]
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, timeout=60)
     assert result.returncode == -9, result.stderr.decode()[-2000:]
