@@ -110,7 +110,7 @@ def like(request: HttpRequest, page_id: int) -> JsonResponse:
         # Only a browser that keeps our cookie is one reader; this one gets its cookie now.
         log.info("like page=%s refused: no valid reader cookie", page_id)
         response = JsonResponse(
-            {"error": "没能认出您的浏览器，请再点一次；如果仍不行，请允许浏览器保存 Cookie。"},
+            {"error": "没能认出您的浏览器，请再点一次；如果仍不行，请允许浏览器为本站保存数据。"},
             status=409,
         )
     else:
