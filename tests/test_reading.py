@@ -9,9 +9,12 @@ from django.db import connection
 from django.test import Client
 
 from tests import factories, wsgi_entry
+from weizhi.analytics import readers
 from weizhi.analytics.counters import LocalCounter, get_counter
 from weizhi.analytics.models import DailyVisitor, PageStats
-from weizhi.analytics.services import READER_COOKIE
+from weizhi.analytics.readers import READER_COOKIE
+from weizhi.audience.identity import SESSION_FOLLOWER_KEY
+from weizhi.audience.models import Follower
 
 
 def stats(page) -> PageStats:
@@ -35,7 +38,12 @@ def test_one_reader_is_one_visitor_a_day_however_often_they_read(client, home):
     client.get(page.url)
     assert READER_COOKIE in client.cookies
     client.get(page.url)
-    Client().get(page.url, REMOTE_ADDR="10.0.0.9")
+    client.get(f"/api/pages/{page.pk}/stats")
+    # A newcomer's first read carries no cookie yet; the page's script asks for the live
+    # counts with the cookie it has just been given, which makes them a visitor.
+    newcomer = Client(REMOTE_ADDR="10.0.0.9")
+    newcomer.get(page.url)
+    newcomer.get(f"/api/pages/{page.pk}/stats")
     row = stats(page)
     assert row.reads == 3
     assert row.visitors == 2
@@ -109,18 +117,103 @@ def test_liking_a_missing_story_says_so_in_chinese(client, home):
 
 def test_likes_are_rate_limited_per_address(client, home):
     page = factories.article()
-    codes = [like(Client(), page, REMOTE_ADDR="10.1.1.1").status_code for _ in range(31)]
+    codes = []
+    for _ in range(31):
+        browser = Client(REMOTE_ADDR="10.1.1.1")
+        browser.get(page.url)
+        codes.append(like(browser, page).status_code)
     assert codes[:30] == [200] * 30
     assert codes[30] == 429
 
 
+def cookie_from(headers: dict) -> str:
+    name, value = headers["Set-Cookie"].split(";", 1)[0].split("=", 1)
+    assert name == READER_COOKIE
+    return value
+
+
+UNSIGNED = "0123456789abcdef" * 2  # what every reader cookie looked like before signing
+
+
+def test_a_forged_reader_cookie_is_a_read_but_never_a_visitor(client, home):
+    page = factories.article()
+    client.get(page.url)
+    signed = client.cookies[READER_COOKIE].value
+    forgeries = [UNSIGNED, "f" * 32, signed[:33] + "0" * 32, signed + "0", "<script>"]
+    for forged in forgeries:
+        browser = Client()
+        browser.cookies[READER_COOKIE] = forged
+        response = browser.get(page.url)
+        assert readers.verified(response.cookies[READER_COOKIE].value) is not None
+        assert browser.get(f"/api/pages/{page.pk}/stats").json()["liked"] is False
+    row = stats(page)
+    assert row.reads == 1 + len(forgeries)
+    # Each forger's stats request came with the signed cookie its read was given: one
+    # visitor per browser that keeps our cookie, none for a forged value.
+    assert row.visitors == len(forgeries)
+
+
+def test_a_forged_reader_cookie_cannot_like_a_second_time(client, home):
+    page = factories.article()
+    client.get(page.url)
+    assert like(client, page).json()["added"] is True
+    signed = client.cookies[READER_COOKIE].value
+    for forged in (UNSIGNED, signed[:33] + "f" * 32, ""):
+        client.cookies[READER_COOKIE] = forged
+        response = like(client, page)
+        assert response.status_code == 409
+        assert "请再点一次" in response.json()["error"]
+        # The refusal comes with a cookie of our own; a browser that keeps it may like.
+        assert readers.verified(client.cookies[READER_COOKIE].value) is not None
+    assert PageStats.objects.get(page_id=page.pk).likes == 1
+    assert like(client, page).json()["added"] is True
+
+
+def test_two_browsers_behind_one_address_with_the_same_phone_each_like_once(home):
+    page = factories.article()
+    phone = {"REMOTE_ADDR": "10.2.2.2", "HTTP_USER_AGENT": "Mozilla/5.0 (iPhone) MicroMessenger"}
+    colleagues = [Client(**phone), Client(**phone)]
+    for browser in colleagues:
+        browser.get(page.url)
+    assert [like(browser, page).json()["added"] for browser in colleagues] == [True, True]
+    assert like(colleagues[0], page).json()["added"] is False
+    assert PageStats.objects.get(page_id=page.pk).likes == 2
+
+
+def test_a_wechat_follower_is_one_reader_in_every_browser_they_sign_in_from(home):
+    page = factories.article()
+    follower = Follower.objects.create(openid="o-reader-1")
+    phone, computer = Client(REMOTE_ADDR="10.3.0.1"), Client(REMOTE_ADDR="192.168.1.20")
+    for browser in (phone, computer):
+        session = browser.session
+        session[SESSION_FOLLOWER_KEY] = follower.pk
+        session.save()
+        browser.get(page.url)
+    assert like(phone, page).json()["added"] is True
+    assert like(computer, page).json()["added"] is False
+    cookie = phone.cookies[READER_COOKIE].value
+    assert cookie == computer.cookies[READER_COOKIE].value
+    assert "o-reader-1" not in cookie
+    # Once the session is over, the cookie set while signed in keeps them that reader, on
+    # the cache-hit path too (a stranger's read, which is no visitor yet, fills the cache).
+    Client().get(page.url)
+    later = Client()
+    later.cookies[READER_COOKIE] = cookie
+    assert later.get(page.url)["X-Page-Cache"] == "hit"
+    assert like(later, page).json()["added"] is False
+    row = stats(page)
+    assert (row.reads, row.visitors, row.likes) == (4, 1, 1)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_readers_in_several_processes_lose_no_count():
-    """Eight threads read through two separate counters (as two web processes would)
-    while each counter is flushed over and over at the same time; every read must land."""
+def test_concurrent_readers_in_several_processes_lose_no_count(tmp_path):
+    """Eight threads read through two separate counters (as two web processes would, each
+    with its journal) while each counter is flushed over and over at the same time, and
+    looks for other processes' journals to replay; every read must land, once."""
     factories.site_home()
     page = factories.article()
-    counters = [LocalCounter(interval=60, background=False) for _ in range(2)]
+    journals = tmp_path / "reads"
+    counters = [LocalCounter(60, background=False, journal_dir=journals) for _ in range(2)]
     readers, reads_each = 8, 60
     errors: list[BaseException] = []
     reading = threading.Event()
@@ -151,12 +244,16 @@ def test_concurrent_readers_in_several_processes_lose_no_count():
     reading.set()
     for t in flushers:
         t.join()
+    # A flush that failed (the test database can report its tables locked) is tried again
+    # by the next one, as the exit flush would.
     for counter in counters:
+        counter.flush()
         counter.discard()
     assert not errors
     row = PageStats.objects.get(page_id=page.pk)
     assert row.reads == readers * reads_each
     assert row.visitors == readers * 3
+    assert not list(journals.iterdir())
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -202,6 +299,19 @@ def test_the_wsgi_entry_answers_cached_pages_with_the_same_headers_and_counts_th
         assert headers[name] == fresh_headers[name]
     assert headers["Set-Cookie"].startswith(f"{READER_COOKIE}=")
     assert stats(page).reads == 2
+
+
+def test_the_wsgi_entry_replaces_a_forged_reader_cookie_and_counts_no_visitor_for_it(home):
+    page = factories.article()
+    wsgi_get(page.url)
+    _status, headers, _body = wsgi_get(page.url, HTTP_COOKIE=f"{READER_COOKIE}={UNSIGNED}")
+    assert headers["X-Page-Cache"] == "hit"
+    signed = cookie_from(headers)
+    assert readers.verified(signed) is not None
+    _status, headers, _body = wsgi_get(page.url, HTTP_COOKIE=f"{READER_COOKIE}={signed}")
+    assert "Set-Cookie" not in headers
+    row = stats(page)
+    assert (row.reads, row.visitors) == (3, 1)
 
 
 def test_a_host_django_refuses_never_gets_a_cached_page(home):

@@ -53,6 +53,7 @@ def test_reads_wait_in_redis_until_the_scheduler_flushes_them(client, home, scal
 def test_a_batch_that_failed_to_write_is_written_on_the_next_flush(client, home, scaled):
     page = factories.article()
     client.get(page.url)
+    client.get(f"/api/pages/{page.pk}/stats")  # as the page's script does: now a visitor too
     counter = counters.get_counter()
     # A flush that dies after moving the batch aside (as if the database went away).
     scaled.rename(counter.READS, f"{counter.READS}:flushing")

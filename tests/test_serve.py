@@ -1,12 +1,14 @@
 """`manage.py serve` end to end: the production server, the worker and the scheduler
 start together, serve the reader site, and stop together on Ctrl-C without losing a read."""
 
+import contextlib
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -155,3 +157,70 @@ def test_serve_runs_everything_and_ctrl_c_stops_it_without_losing_reads(instance
             "SELECT reads FROM analytics_pagestats WHERE page_id = ?", (page_id,)
         ).fetchone()
     assert stored == reads
+
+
+def start_serve(env: dict, port: int, log: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "server did not come up"
+        assert proc.poll() is None, log.read_text()[-3000:]
+        time.sleep(0.3)
+
+
+def stored_reads(var_dir: Path, page_id: int) -> int:
+    with sqlite3.connect(var_dir / "weizhi.sqlite3") as db:
+        row = db.execute(
+            "SELECT reads FROM analytics_pagestats WHERE page_id = ?", (page_id,)
+        ).fetchone()
+    return row[0] if row else 0
+
+
+def test_every_answered_read_is_stored_after_a_kill_minus_9_and_a_restart(instance):
+    env, var_dir, page_id = instance
+    port = free_port()
+    log = var_dir / "serve.log"
+    proc = start_serve(env, port, log)
+    answered: list[int] = []
+    try:
+
+        def burst() -> None:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+                for _ in range(150):
+                    if client.get("/toutiao/serve-test/").status_code == 200:
+                        answered.append(1)
+
+        threads = [threading.Thread(target=burst) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        # As the OOM killer or a power cut of the processes would: all at once, no warning.
+        for pid in [proc.pid, *descendants(proc.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert len(answered) == 600
+
+    proc = start_serve(env, free_port(), log)
+    try:
+        deadline = time.monotonic() + 40
+        while stored_reads(var_dir, page_id) < len(answered) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=40)
+    assert stored_reads(var_dir, page_id) == len(answered), log.read_text()[-3000:]

@@ -278,6 +278,8 @@ SCHEDULE_PUBLISH_SECONDS = envint("SCHEDULE_PUBLISH_SECONDS", 30, minimum=1)
 COUNTER_FLUSH_SECONDS = envint("COUNTER_FLUSH_SECONDS", 2, minimum=1)
 # Tests flush by hand, so that no thread writes behind their back.
 COUNTER_BACKGROUND_FLUSH = envbool("COUNTER_BACKGROUND_FLUSH", not TESTING)
+# Embedded mode: each web process's journal of reads not yet written, so a crash loses none.
+READ_JOURNAL_DIR = VAR_DIR / "reads"
 
 # The Official Account. Without an AppID, weizhi runs a simulated account (公众号模拟器) whose
 # API calls go to the fake WeChat API it serves itself. An administrator can override all

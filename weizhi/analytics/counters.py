@@ -5,6 +5,11 @@ written to the database by a background thread every few seconds and once more w
 process exits; in scaled mode a Redis hash shared by all web processes, written to the
 database by the scheduler. Each write is one short transaction of additive upserts, so
 concurrent flushes from several processes never overwrite each other.
+
+In embedded mode each read is also appended to the process's journal before it is answered
+(weizhi/analytics/journal.py), so the reads of a web process killed before its flush are
+written by whichever process next finds its journal: exactly once, as the journal's name is
+recorded in the transaction that writes its counts.
 """
 
 import atexit
@@ -12,23 +17,31 @@ import logging
 import multiprocessing.util
 import os
 import threading
+import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 from wagtail.models import Page
 
-from weizhi.analytics.models import DailyPageStats, DailyVisitor, PageStats
+from weizhi.analytics import journal
+from weizhi.analytics.journal import JournalFile, Reads, Visitors
+from weizhi.analytics.models import AppliedJournal, DailyPageStats, DailyVisitor, PageStats
 
 log = logging.getLogger(__name__)
 
-Reads = Counter  # (page_id, day) -> count
-Visitors = set  # {(page_id, day, reader)}
+
+class AlreadyApplied(Exception):
+    """The journal's counts were written before (its process died before removing it)."""
 
 
-def write_batch(reads: Reads, visitors: Visitors) -> None:
-    """Add a batch of buffered reads to the database in one transaction."""
+def write_batch(reads: Reads, visitors: Visitors, journal_name: str | None = None) -> None:
+    """Add a batch of buffered reads to the database in one transaction; with journal_name,
+    only if that journal was not written before (AlreadyApplied otherwise)."""
     pages = {page_id for page_id, _ in reads} | {page_id for page_id, _, _ in visitors}
     if not pages:
         return
@@ -39,6 +52,16 @@ def write_batch(reads: Reads, visitors: Visitors) -> None:
     stats = PageStats._meta.db_table
     daily = DailyPageStats._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        if journal_name is not None:
+            # First, so that on PostgreSQL a second writer of the same journal waits here
+            # for the first one's outcome.
+            cursor.execute(
+                f"INSERT INTO {AppliedJournal._meta.db_table} (name, applied_at) "  # noqa: S608
+                "VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+                [journal_name, connection.ops.adapt_datetimefield_value(timezone.now())],
+            )
+            if cursor.rowcount == 0:
+                raise AlreadyApplied(journal_name)
         add_to_stats(cursor, "reads", [(p, n) for p, n in sorted(totals.items()) if p in existing])
         cursor.executemany(
             f"INSERT INTO {daily} (page_id, day, reads) VALUES (%s, %s, %s) "  # noqa: S608
@@ -69,75 +92,188 @@ def add_to_stats(cursor, column: str, rows: list[tuple[int, int]]) -> None:
     )
 
 
-class LocalCounter:
-    """A per-process buffer flushed by a daemon thread and at interpreter exit."""
+@dataclass
+class Batch:
+    """Reads taken out of the buffer together, with the journal that holds the same reads."""
 
-    def __init__(self, interval: float, background: bool = True) -> None:
+    reads: Reads
+    visitors: Visitors
+    journal: JournalFile | None
+
+
+class LocalCounter:
+    """A per-process buffer flushed by a daemon thread and at interpreter exit.
+
+    With a journal directory, every read is also in the process's journal before record()
+    returns; a flush swaps buffer and journal together, so each batch is exactly what its
+    journal holds, and writes the batch under the journal's name before removing it.
+    """
+
+    def __init__(
+        self, interval: float, background: bool = True, journal_dir: Path | None = None
+    ) -> None:
         self.interval = interval
         self.background = background
+        self.journal_dir = journal_dir
         self._lock = threading.Lock()
         # Held for a whole flush, so a flush at exit waits for one already writing.
         self._flush_lock = threading.Lock()
         self._reads: Reads = Counter()
         self._visitors: Visitors = set()
+        self._journal: JournalFile | None = None
+        # Batches taken out but not written yet (a failed write is tried again, in order).
+        self._waiting: list[Batch] = []
+        self._journal_failed = False
         self._pid = 0
         self._wake = threading.Event()
 
-    def record(self, page_id: int, reader: str, day: date) -> None:
+    def record(self, page_id: int, reader: str | None, day: date, reads: int = 1) -> None:
+        """Count reads of a page (0 when only the visitor is news) and the reader, if known."""
+        entry = journal.line(page_id, day, reads, reader) if self.journal_dir else b""
         with self._lock:
             if self._pid != os.getpid():
                 self._start()
-            self._reads[(page_id, day)] += 1
-            self._visitors.add((page_id, day, reader))
+            if entry:
+                self._append(entry)
+            if reads:
+                self._reads[(page_id, day)] += reads
+            if reader:
+                self._visitors.add((page_id, day, reader))
+
+    def _append(self, entry: bytes) -> None:
+        try:
+            if self._journal is None:
+                self._journal = JournalFile.create(self.journal_dir)
+            self._journal.append(entry)
+        except OSError:
+            # The read is still counted in memory: only a crash before the flush loses it.
+            if not self._journal_failed:
+                log.exception("read journal write failed in %s", self.journal_dir)
+            self._journal_failed = True
+        else:
+            self._journal_failed = False
 
     def _start(self) -> None:
-        # Also runs after a fork: the child starts with an empty buffer and its own thread.
+        # Also runs after a fork: the child starts with an empty buffer and its own thread,
+        # and leaves the parent's journals (and their locks) to the parent.
+        for inherited in [self._journal, *(b.journal for b in self._waiting)]:
+            if inherited is not None:
+                inherited.close()
         self._pid = os.getpid()
         self._reads = Counter()
         self._visitors = set()
+        self._journal = None
+        self._waiting = []
         # Granian's workers are multiprocessing children, which leave through os._exit():
         # atexit hooks do not run there, multiprocessing's finalizers do.
-        self._finalizer = multiprocessing.util.Finalize(None, self.flush, exitpriority=100)
-        atexit.register(self.flush)
+        self._finalizer = multiprocessing.util.Finalize(
+            None, self.flush, kwargs={"replay": False}, exitpriority=100
+        )
+        atexit.register(self.flush, replay=False)
         if self.background:
             thread = threading.Thread(target=self._loop, name="weizhi-counter-flush", daemon=True)
             thread.start()
 
     def _loop(self) -> None:
         while True:
-            self._wake.wait(self.interval)
             self.flush()
             close_old_connections()
+            self._wake.wait(self.interval)
 
     def pending(self) -> int:
         with self._lock:
-            return sum(self._reads.values())
+            waiting = sum(sum(b.reads.values()) for b in self._waiting)
+            return sum(self._reads.values()) + waiting
 
     def discard(self) -> None:
-        """Drop whatever is buffered and forget the exit hook (tests, reconfiguration)."""
+        """Drop whatever is buffered, journals included, and forget the exit hook (tests,
+        reconfiguration)."""
         atexit.unregister(self.flush)
         finalizer = getattr(self, "_finalizer", None)
         if finalizer is not None:
             finalizer.cancel()
         with self._lock:
-            self._reads, self._visitors = Counter(), set()
+            for batch in [*self._waiting, Batch(self._reads, self._visitors, self._journal)]:
+                if batch.journal is not None and self._pid == os.getpid():
+                    batch.journal.remove()
+            self._reads, self._visitors, self._journal, self._waiting = Counter(), set(), None, []
 
-    def flush(self) -> None:
+    def flush(self, replay: bool = True) -> None:
+        """Write what is buffered; with replay, then the journals of processes that died."""
         # The flush lock covers the whole write: a flush at exit, or a test's, waits for
         # one the background thread has already started instead of finding it empty.
         with self._flush_lock:
             with self._lock:
-                reads, visitors = self._reads, self._visitors
-                self._reads, self._visitors = Counter(), set()
-            if not reads and not visitors:
-                return
-            try:
-                write_batch(reads, visitors)
-            except Exception:
-                log.exception("counter flush failed; %d reads kept", sum(reads.values()))
-                with self._lock:
-                    self._reads.update(reads)
-                    self._visitors |= visitors
+                if self._reads or self._visitors or self._journal is not None:
+                    self._waiting.append(Batch(self._reads, self._visitors, self._journal))
+                    self._reads, self._visitors, self._journal = Counter(), set(), None
+            while self._waiting:
+                batch = self._waiting[0]
+                try:
+                    write_journal(batch.reads, batch.visitors, batch.journal)
+                except Exception:
+                    pending = sum(sum(b.reads.values()) for b in self._waiting)
+                    log.exception("counter flush failed; %d reads kept", pending)
+                    return
+                self._waiting.pop(0)
+            if replay and self.journal_dir is not None:
+                try:
+                    replay_journals(self.journal_dir)
+                except Exception:
+                    log.exception("replaying read journals failed; the next flush tries again")
+
+
+def write_journal(reads: Reads, visitors: Visitors, journal_file: JournalFile | None) -> bool:
+    """Write a batch once, then remove its journal; False when it had been written before."""
+    name = journal_file.name if journal_file is not None else None
+    try:
+        write_batch(reads, visitors, name)
+        written = True
+    except AlreadyApplied:
+        log.warning("read journal %s was written before; removing it", name)
+        written = False
+    if journal_file is not None:
+        journal_file.remove()
+    return written
+
+
+def replay_journals(directory: Path) -> int:
+    """Write the journals that web processes which died left behind; returns their reads."""
+    replayed = 0
+    for orphan in journal.orphans(directory):
+        try:
+            reads, visitors = orphan.counts()
+            written = write_journal(reads, visitors, orphan)
+        except Exception:
+            log.exception("replaying read journal %s failed; it is kept", orphan.name)
+            orphan.close()
+            continue
+        if written:
+            replayed += sum(reads.values())
+            log.warning("replayed read journal %s: %d reads", orphan.name, sum(reads.values()))
+    if time.monotonic() - _forgotten_at > FORGET_EVERY_SECONDS:
+        forget_removed_journals(directory)
+    return replayed
+
+
+# How often a process forgets the names of removed journals (a few hundred by then).
+FORGET_EVERY_SECONDS = 600
+_forgotten_at = float("-inf")
+
+
+def forget_removed_journals(directory: Path) -> int:
+    """Forget the recorded names of journals whose files are gone.
+
+    A name is recorded while its file exists, and a removed file never comes back (names are
+    never reused), so once the file is gone no replay can meet the name again.
+    """
+    global _forgotten_at
+    _forgotten_at = time.monotonic()
+    names = list(AppliedJournal.objects.values_list("name", flat=True))
+    gone = [name for name in names if not (directory / name).exists()]
+    for start in range(0, len(gone), 500):
+        AppliedJournal.objects.filter(name__in=gone[start : start + 500]).delete()
+    return len(gone)
 
 
 class RedisCounter:
@@ -151,10 +287,12 @@ class RedisCounter:
 
         self.redis = redis.Redis.from_url(url)
 
-    def record(self, page_id: int, reader: str, day: date) -> None:
+    def record(self, page_id: int, reader: str | None, day: date, reads: int = 1) -> None:
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hincrby(self.READS, f"{page_id}:{day.isoformat()}", 1)
-        pipe.sadd(self.VISITORS, f"{page_id}:{day.isoformat()}:{reader}")
+        if reads:
+            pipe.hincrby(self.READS, f"{page_id}:{day.isoformat()}", reads)
+        if reader:
+            pipe.sadd(self.VISITORS, f"{page_id}:{day.isoformat()}:{reader}")
         pipe.execute()
 
     def pending(self) -> int:
@@ -195,6 +333,7 @@ def get_counter() -> LocalCounter | RedisCounter:
                     else LocalCounter(
                         settings.COUNTER_FLUSH_SECONDS,
                         background=settings.COUNTER_BACKGROUND_FLUSH,
+                        journal_dir=settings.READ_JOURNAL_DIR,
                     )
                 )
     return _counter

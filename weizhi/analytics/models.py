@@ -51,3 +51,15 @@ class Like(models.Model):
         verbose_name = "点赞"
         verbose_name_plural = verbose_name
         constraints = [models.UniqueConstraint(fields=["page", "reader"], name="like_unique")]
+
+
+class AppliedJournal(models.Model):
+    """A read journal whose counts are in the totals, kept until its file is gone, so that
+    replaying a journal left by a process that died after writing it never counts it twice."""
+
+    name = models.CharField("日志文件", max_length=64, primary_key=True)
+    applied_at = models.DateTimeField("写入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已写入的阅读日志"
+        verbose_name_plural = verbose_name

@@ -1,34 +1,57 @@
 """Reading and liking: the one door through which the reader site changes statistics."""
 
-import hashlib
+from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.http.cookie import parse_cookie
 from django.utils import timezone
 from django_tasks import task
 
+from weizhi.analytics import readers
 from weizhi.analytics.counters import add_to_stats, get_counter
 from weizhi.analytics.models import Like, PageStats
-from weizhi.core.clientaddress import client_address
-
-READER_COOKIE = "wz_r"
-
-
-def reader_key(cookie: str | None, remote_addr: str, user_agent: str) -> str:
-    """A stable anonymous id for a reader: their cookie, or one derived from address and agent."""
-    if cookie and len(cookie) == 32 and all(c in "0123456789abcdef" for c in cookie):
-        return cookie
-    return hashlib.sha256(f"{remote_addr}|{user_agent[:300]}".encode()).hexdigest()[:32]
+from weizhi.analytics.readers import READER_COOKIE
+from weizhi.audience.identity import current_follower
 
 
-def reader_of(environ: dict) -> tuple[str | None, str]:
-    """The reader cookie a request carries (if any) and the reader key it stands for."""
-    cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(READER_COOKIE)
-    return cookie, reader_key(cookie, client_address(environ), environ.get("HTTP_USER_AGENT", ""))
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading. id is None until the browser shows a cookie we signed (or a WeChat
+    sign-in): such a request counts as a read, not as a visitor, and cannot like. cookie is
+    the value to set, when the browser needs a new one."""
+
+    id: str | None
+    cookie: str | None = None
 
 
-def record_read(page_id: int, reader: str) -> None:
+def reader_of(environ: dict) -> Reader:
+    """The reader a request's cookie stands for; a fresh cookie when it has no valid one."""
+    reader = readers.verified(parse_cookie(environ.get("HTTP_COOKIE", "")).get(READER_COOKIE))
+    if reader is not None:
+        return Reader(reader)
+    return Reader(None, readers.signed(readers.new_reader()))
+
+
+def reader_of_request(request: HttpRequest) -> Reader:
+    """As reader_of, but a follower signed in through WeChat is the reader of their openid,
+    and their cookie is set to it, so the cache-hit path knows them after the session."""
+    follower = current_follower(request) if hasattr(request, "session") else None
+    if follower is None:
+        return reader_of(request.META)
+    reader = readers.follower_reader(follower.openid)
+    shown = readers.verified(request.COOKIES.get(READER_COOKIE))
+    return Reader(reader, None if shown == reader else readers.signed(reader))
+
+
+def record_read(page_id: int, reader: str | None) -> None:
     get_counter().record(page_id, reader, timezone.localdate())
+
+
+def record_visitor(page_id: int, reader: str) -> None:
+    """A reader whose first read of the page carried no cookie shows it now (the story page
+    asks for its live counts with it): they count as a visitor, without another read."""
+    get_counter().record(page_id, reader, timezone.localdate(), reads=0)
 
 
 def stats_for(page_id: int) -> dict[str, int]:

@@ -25,7 +25,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from weizhi.analytics.services import READER_COOKIE, reader_of, record_read
+from weizhi.analytics.readers import reader_cookie_header, set_reader_cookie
+from weizhi.analytics.services import reader_of, reader_of_request, record_read
 from weizhi.core.generation import Generation
 from weizhi.core.logging import request_id_var
 
@@ -40,7 +41,6 @@ SKIP_PREFIXES = (
     "/healthz",
     "/documents/",
 )
-READER_COOKIE_AGE = 365 * 24 * 3600
 # Headers that belong to one answer, not to the page.
 NOT_REPLAYED = {"set-cookie", "x-request-id", "x-page-cache", "cache-control", "content-length"}
 
@@ -78,28 +78,16 @@ def cache_key(environ: dict) -> str:
     return f"page:{generation()}:{digest.hexdigest()}"
 
 
-def count_read(environ: dict, page_id: int) -> str | None:
-    """Count one read of a page; returns the reader cookie to set, if the reader has none."""
-    cookie, reader = reader_of(environ)
-    record_read(page_id, reader)
-    return None if cookie == reader else reader
-
-
-def reader_cookie_header(reader: str, secure: bool) -> str:
-    # The reader key is 32 hex digits: nothing in it needs quoting.
-    tail = "; Secure" if secure else ""
-    attributes = f"HttpOnly; Max-Age={READER_COOKIE_AGE}; Path=/; SameSite=Lax{tail}"
-    return f"{READER_COOKIE}={reader}; {attributes}"
-
-
 def replay(entry: Entry, environ: dict) -> tuple[bytes, list[tuple[str, str]]]:
     """The body and headers of a cached answer, with this reader's read counted."""
     body, headers, page_id = entry
     headers = [*headers, ("Cache-Control", "no-cache"), ("X-Page-Cache", "hit")]
     if page_id is not None and environ["REQUEST_METHOD"] == "GET":
-        new_reader = count_read(environ, page_id)
-        if new_reader:
-            headers.append(("Set-Cookie", reader_cookie_header(new_reader, settings.SECURE)))
+        # A request with the session cookie never comes here: no follower to look for.
+        reader = reader_of(environ)
+        record_read(page_id, reader.id)
+        if reader.cookie:
+            headers.append(("Set-Cookie", reader_cookie_header(reader.cookie, settings.SECURE)))
     return body, headers
 
 
@@ -125,7 +113,7 @@ class PageCacheMiddleware:
             response = HttpResponse(body)
             for name, value in headers:
                 if name.lower() == "set-cookie":
-                    response.headers.setdefault("Set-Cookie", value)
+                    response.cookies.load(value)
                 else:
                     response[name] = value
             return response
@@ -144,16 +132,10 @@ class PageCacheMiddleware:
         page_id = getattr(response, "weizhi_count_page", None)
         if page_id is None or request.method != "GET" or response.status_code != 200:
             return
-        new_reader = count_read(request.META, page_id)
-        if new_reader:
-            response.set_cookie(
-                READER_COOKIE,
-                new_reader,
-                max_age=READER_COOKIE_AGE,
-                httponly=True,
-                samesite="Lax",
-                secure=settings.SECURE,
-            )
+        reader = reader_of_request(request)
+        record_read(page_id, reader.id)
+        if reader.cookie:
+            set_reader_cookie(response, reader.cookie)
 
 
 class CachedPageApp:

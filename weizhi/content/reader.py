@@ -12,7 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 from wagtail.images.models import Image
 from wagtail.models import Page
 
-from weizhi.analytics.services import has_liked, like_page, reader_of, stats_for
+from weizhi.analytics.readers import set_reader_cookie
+from weizhi.analytics.services import (
+    has_liked,
+    like_page,
+    reader_of_request,
+    record_visitor,
+    stats_for,
+)
 from weizhi.content.models import ColumnPage, StoryPage
 from weizhi.core.ratelimit import rate_limited
 
@@ -80,10 +87,6 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _reader(request: HttpRequest) -> str:
-    return reader_of(request.META)[1]
-
-
 def _same_origin(request: HttpRequest) -> bool:
     # The like endpoint is called from cached pages that carry no CSRF token, so it
     # relies on the browser's own word about where the request came from.
@@ -102,17 +105,34 @@ def like(request: HttpRequest, page_id: int) -> JsonResponse:
         return JsonResponse({"error": "请求来源无效，请刷新页面后再试。"}, status=403)
     if not StoryPage.objects.published().filter(pk=page_id).exists():
         return JsonResponse({"error": "稿件不存在或已下线。"}, status=404)
-    added, likes = like_page(page_id, _reader(request))
-    log.info("like page=%s added=%s", page_id, added)
-    return JsonResponse({"liked": True, "added": added, "likes": likes})
+    reader = reader_of_request(request)
+    if reader.id is None:
+        # Only a browser that keeps our cookie is one reader; this one gets its cookie now.
+        log.info("like page=%s refused: no valid reader cookie", page_id)
+        response = JsonResponse(
+            {"error": "没能认出您的浏览器，请再点一次；如果仍不行，请允许浏览器为本站保存数据。"},
+            status=409,
+        )
+    else:
+        added, likes = like_page(page_id, reader.id)
+        log.info("like page=%s added=%s", page_id, added)
+        response = JsonResponse({"liked": True, "added": added, "likes": likes})
+    if reader.cookie:
+        set_reader_cookie(response, reader.cookie)
+    return response
 
 
 @require_GET
 def stats(request: HttpRequest, page_id: int) -> JsonResponse:
     if not StoryPage.objects.published().filter(pk=page_id).exists():
         return JsonResponse({"error": "稿件不存在或已下线。"}, status=404)
+    reader = reader_of_request(request)
     data = stats_for(page_id)
-    data["liked"] = has_liked(page_id, _reader(request))
+    data["liked"] = reader.id is not None and has_liked(page_id, reader.id)
+    if reader.id is not None:
+        record_visitor(page_id, reader.id)
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
+    if reader.cookie:
+        set_reader_cookie(response, reader.cookie)
     return response

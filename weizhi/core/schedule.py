@@ -16,6 +16,8 @@ from weizhi.core.tasks import prune_rate_counters, prune_task_results, publish_s
 
 log = logging.getLogger(__name__)
 
+JOURNAL_REPLAY_SECONDS = 30
+
 
 @dataclass
 class Job:
@@ -30,10 +32,11 @@ def default_jobs() -> list[Job]:
         Job(prune_task_results, every=24 * 3600),
         Job(prune_rate_counters, every=3600),
     ]
-    if settings.REDIS_URL:
-        # In embedded mode each web process flushes its own counters; in scaled mode the
-        # counts wait in Redis for this job.
-        jobs.append(Job(flush_counters, every=settings.COUNTER_FLUSH_SECONDS))
+    # In scaled mode the counts wait in Redis for this job. In embedded mode each web process
+    # flushes its own; the job writes the read journals of web processes that died, also
+    # when no web process is reading (its first run is at start).
+    every = settings.COUNTER_FLUSH_SECONDS if settings.REDIS_URL else JOURNAL_REPLAY_SECONDS
+    jobs.append(Job(flush_counters, every=every))
     # There is always an account to ask (the simulated one when none is configured), so
     # publishes whose PUBLISHJOBFINISH is overdue are always looked for.
     from weizhi.wechat.outbound.publish_poll import poll_publishes

@@ -1,0 +1,126 @@
+"""Append-only journals of the reads a web process answered and has not written yet.
+
+Before a read is answered, the process appends one line for it to its own journal file
+under ``var/reads/``, with one ``os.write`` to an ``O_APPEND`` descriptor. Nothing is
+fsynced: the page cache outlives a crashed process (not a crashed machine), which is the
+failure this guards against. Once the counts a journal holds are committed, it is removed.
+
+A process holds an exclusive ``flock`` on every journal it owns until the journal is
+removed, so a journal file nobody holds a lock on was left by a process that died, and any
+process may claim it and write its counts (a replay). The caller records the journal's name
+in the same transaction as its counts, which makes a replay after a crash between that
+commit and the removal a no-op instead of a second count. No Django here.
+"""
+
+import fcntl
+import logging
+import os
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".reads"
+Reads = Counter  # (page_id, day) -> count
+Visitors = set  # {(page_id, day, reader)}
+
+
+def line(page_id: int, day: date, reads: int, reader: str | None) -> bytes:
+    """One journal line: a read (reads=1), a visitor seen (reader), or both."""
+    return b"%d %d %d %s\n" % (page_id, day.toordinal(), reads, (reader or "-").encode())
+
+
+class JournalFile:
+    """A journal file this process holds the lock on."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.name = path.name
+        self.fd = fd
+
+    @classmethod
+    def create(cls, directory: Path) -> "JournalFile":
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}"
+        # Locked under a name no one looks for, then renamed: a claimer never sees it unlocked.
+        fresh = path.with_suffix(".new")
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        fd = os.open(fresh, flags, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.rename(fresh, path)
+        except BaseException:
+            os.close(fd)
+            fresh.unlink(missing_ok=True)
+            raise
+        return cls(path, fd)
+
+    @classmethod
+    def claim(cls, path: Path) -> "JournalFile | None":
+        """The journal at path, locked, if its process is gone; None while one holds it."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Whoever held it last may have removed it meanwhile: the lock is then on a file
+            # that no longer has this name, and its counts are written already.
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return cls(path, fd)
+        except (BlockingIOError, FileNotFoundError):
+            pass
+        os.close(fd)
+        return None
+
+    def append(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def counts(self) -> tuple[Reads, Visitors]:
+        """What the journal holds, summed; a torn or malformed line is skipped and logged."""
+        with open(self.fd, "rb", closefd=False) as f:
+            f.seek(0)
+            data = f.read()
+        reads: Reads = Counter()
+        visitors: Visitors = set()
+        lines = data.split(b"\n")
+        bad = 0 if lines[-1] == b"" else 1  # a last line without its newline was cut short
+        for raw in lines[:-1]:
+            try:
+                page, ordinal, n, reader = raw.split(b" ")
+                key, day = int(page), date.fromordinal(int(ordinal))
+                count = int(n)
+            except ValueError:
+                bad += 1
+                continue
+            if count:
+                reads[(key, day)] += count
+            if reader != b"-":
+                visitors.add((key, day, reader.decode("ascii", "replace")))
+        if bad:
+            log.warning("read journal %s: %d unreadable line(s) skipped", self.name, bad)
+        return reads, visitors
+
+    def remove(self) -> None:
+        """Delete the file, then let go of the lock (the order a claimer relies on)."""
+        self.path.unlink(missing_ok=True)
+        self.close()
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def orphans(directory: Path) -> Iterator[JournalFile]:
+    """Claim, one at a time, the journals that processes which died left in directory.
+
+    A live process's journals stay locked, this process's own included (flock locks belong
+    to the open file, not to the process)."""
+    for path in sorted(directory.glob(f"*{SUFFIX}")):
+        journal = JournalFile.claim(path)
+        if journal is not None:
+            yield journal
