@@ -217,7 +217,7 @@ def _restore_database(source: Path, manifest: dict) -> None:
 
 
 def _drop_all_tables() -> None:
-    """Empty the target schema so that the dump's tables are the only ones left."""
+    """Empty the target schema so that the dump's tables and functions are the only ones left."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n "
@@ -230,6 +230,14 @@ def _drop_all_tables() -> None:
         for name, kind in sorted(rows, key=lambda row: row[1] == "S"):
             quoted = connection.ops.quote_name(name)
             cursor.execute(f"DROP {kinds[kind]} IF EXISTS {quoted} CASCADE")
+        # Functions too (the audit log's append-only trigger function): the dump creates them.
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = current_schema() AND NOT EXISTS "
+            "(SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+        )
+        for (routine,) in cursor.fetchall():
+            cursor.execute(f"DROP ROUTINE IF EXISTS {routine} CASCADE")
     connections.close_all()
 
 
