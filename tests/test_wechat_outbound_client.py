@@ -253,7 +253,11 @@ def test_two_processes_on_one_sqlite_file_cause_one_stable_token_call(fake_wecha
     Credential.objects.all().delete()
     connection.ensure_connection()
     target = sqlite3.connect(tmp_path / "weizhi.sqlite3")
-    connection.connection.backup(target)  # the migrated test database, as a WAL file
+    connection.connection.backup(target)  # the migrated test database
+    # In WAL mode already, as migrate leaves a real database: two children switching a
+    # rollback-journal file to WAL at once can deadlock on the lock upgrade, and SQLite then
+    # answers one of them "database is locked" without waiting.
+    target.execute("PRAGMA journal_mode=WAL")
     target.close()
     env = {
         **os.environ,
