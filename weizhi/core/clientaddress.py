@@ -9,7 +9,6 @@ not a trusted proxy is the client. Entries to its left are the client's own clai
 
 import ipaddress
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -24,20 +23,10 @@ def client_address(source: HttpRequest | Mapping[str, Any]) -> str:
     peer = environ.get("REMOTE_ADDR", "")
     if not settings.TRUSTED_PROXIES:
         return peer
-    global _resolved_for
-    if _resolved_for is not settings.TRUSTED_PROXIES:
-        _resolve.cache_clear()
-        _resolved_for = settings.TRUSTED_PROXIES
     forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
     return _resolve(peer, forwarded, "" if forwarded else environ.get("HTTP_X_REAL_IP", ""))
 
 
-# Cached reader pages ask for the address on every read: the answer for the same headers is
-# remembered (for the proxies it was worked out with) rather than parsed again each time.
-_resolved_for: tuple | None = None
-
-
-@lru_cache(maxsize=4096)
 def _resolve(peer: str, forwarded: str, real: str) -> str:
     if not _trusted(peer):
         return peer
