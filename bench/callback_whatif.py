@@ -40,7 +40,7 @@ def _held_client(self, key=None, *, write=False):
 RedisCacheClient.get_client = _held_client
 
 if SQLITE:
-    from weizhi.wechat import services
+    from weizhi.wechat.callback import storage as services
 
     _receive = services.receive
     _one_writer = threading.Lock()

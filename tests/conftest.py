@@ -13,7 +13,7 @@ from tests.wechat_sender import account_on_fake, fake_wechat  # noqa: E402, F401
 from weizhi.analytics import counters  # noqa: E402
 from weizhi.core import ratelimit  # noqa: E402
 from weizhi.wechat.account import forget_account  # noqa: E402
-from weizhi.wechat.rules import forget_rules  # noqa: E402
+from weizhi.wechat.callback.rules import forget_rules  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

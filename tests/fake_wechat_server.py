@@ -5,9 +5,9 @@ import pytest
 from django.test import override_settings
 
 from weizhi.wechat.account import Account, forget_account
-from weizhi.wechat.outbound.client import WeChatClient
-from weizhi.wechat.outbound.fake import FakeWeChat, serve
-from weizhi.wechat.outbound.tokens import TokenStore, default_store
+from weizhi.wechat.api.client import WeChatClient
+from weizhi.wechat.api.tokens import TokenStore, default_store
+from weizhi.wechat.fake import FakeWeChat, serve
 from weizhi.wechat.protocol import Mode
 
 APP_ID = "wxtestaccount0001"

@@ -17,7 +17,7 @@ from tests.test_audience_support import (  # noqa: F401
 )
 from weizhi.audience.models import AuditEntry, BranchKind, Member, RoleTag
 from weizhi.audience.models import Branch as BranchModel
-from weizhi.audience.roster_import import import_roster
+from weizhi.audience.roster_import import ROSTER_MOVED, import_roster
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -80,10 +80,12 @@ def test_a_duplicate_employee_number_within_the_file_names_the_first_row(admin_c
     assert errors_of(response) == ["第 4 行：工号 1001 与第 2 行重复"]
 
 
-def test_an_employee_number_already_on_the_roster_is_refused(admin_client):
+def test_an_employee_number_already_on_the_roster_is_an_update_not_an_error(admin_client):
     member(BranchModel.objects.get(name="第二党支部"), "1001")
     response = upload(admin_client, [good_row("1001")])
-    assert errors_of(response) == ["第 2 行：工号 1001 已在名册中"]
+    assert errors_of(response) == []
+    job = response.context["job"]
+    assert (job["new_count"], job["changed_count"]) == (0, 1)
 
 
 def test_a_branch_name_that_is_not_unique_asks_for_the_full_path(admin_client):
@@ -122,13 +124,14 @@ def test_the_preview_writes_nothing_and_the_confirmation_writes_every_row(admin_
 
     response = confirm(admin_client)
     assert response.redirect_chain[-1][0] == reverse("audience_member:index")
-    assert "已导入 30 名党员" in response.content.decode()
+    assert "已导入：新增 30 名党员" in response.content.decode()
     assert Member.objects.count() == 30
     first = Member.objects.get(employee_number="1000")
     assert [t.name for t in first.role_tags.all()] == ["政工干部"]
     assert first.memberships.get().branch.name == "第一党支部"
     assert Member.objects.get(employee_number="1001").joined_on == date(2020, 5, 4)
-    assert AuditEntry.objects.get(action="import").detail == {"rows": 30}
+    detail = AuditEntry.objects.get(action="import").detail
+    assert (detail["rows"], detail["created"], detail["updated"]) == (30, 30, 0)
 
 
 def test_a_confirmation_that_finds_the_roster_changed_writes_nothing(admin_client):
@@ -136,7 +139,7 @@ def test_a_confirmation_that_finds_the_roster_changed_writes_nothing(admin_clien
     member(BranchModel.objects.get(name="第二党支部"), "1002")  # someone added it meanwhile
     response = confirm(admin_client)
     assert response.context["rejected"]
-    assert errors_of(response) == ["第 3 行：工号 1002 已在名册中"]
+    assert errors_of(response) == [ROSTER_MOVED]
     assert not Member.objects.filter(employee_number="1001").exists()
 
 
@@ -183,13 +186,14 @@ def test_the_template_downloads_with_its_explanations_and_imports_back(admin_cli
     path = tmp_path / "template.xlsx"
     path.write_bytes(response.content)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["名册", "填写说明", "组织与标签"]
+    assert wb.sheetnames == ["名册", "填写说明", "组织与标签", "选项"]
+    assert wb["选项"].sheet_state == "hidden"
     assert next(wb["名册"].iter_rows(values_only=True))[0] == "姓名*"
     assert "机关党委/综合党总支/第一党支部" in [
         r[0] for r in wb["组织与标签"].iter_rows(values_only=True)
     ]
     # The example row is valid as it stands.
-    assert import_roster(path, by=None) == 1
+    assert import_roster(path, by=None).created == 1
 
 
 def test_the_check_runs_as_a_task_and_the_status_page_waits_for_it(admin_client, settings):
@@ -207,7 +211,7 @@ def test_the_check_runs_as_a_task_and_the_status_page_waits_for_it(admin_client,
     check_roster_upload.call(user_id, token)  # what a task worker does
     response = admin_client.get(reverse("audience_import_status"))
     assert response.context["job"]["ok"] and response.context["job"]["rows"] == 1
-    assert "确认导入 1 名党员" in response.content.decode()
+    assert "确认导入（新增 1 人" in response.content.decode()
 
 
 def test_an_upload_over_the_size_limit_is_refused_in_chinese_before_it_is_stored(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from tests.test_audience_support import fast_passwords, member, tree  # noqa: F401
 from weizhi.audience import identity, services
 from weizhi.audience.models import AuditEntry, Follower, Member
-from weizhi.wechat.links import login_link
+from weizhi.wechat.signin.links import login_link
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 GOOD_PASSWORD = "hongqi-2026-党建"
@@ -43,7 +43,8 @@ def test_a_member_proves_who_they_are_sets_a_password_and_sees_their_profile(cli
     body = client.get(reverse("audience:me")).content.decode()
     assert "王芳" in body and "第一党支部" in body and "正式党员" in body
     assert "139****5678" in body and "13912345678" not in body
-    assert "还没有活动记录" in body
+    for name in ("quiz:home", "readaloud:home", "notes:submit", "voices:submit", "points:mine"):
+        assert f'href="{reverse(name)}"' in body
     assert AuditEntry.objects.filter(action="password", member=wang).exists()
 
 

@@ -90,7 +90,8 @@ def test_the_videos_cover_every_series_with_a_poster_and_an_address(demo):
     assert {video.series for video in videos} >= {"lesson", "policy", "expert"}
     for video in videos:
         assert video.poster_id and video.duration_seconds > 0
-        assert urlparse(video.source).path.startswith("/media/demo/")
+        # A path to the clip drawn for it, which plays on whatever port the demo runs on.
+        assert video.source == f"/static/weizhi/demo/{video.slug}.mp4"
 
 
 def test_the_infographics_have_tall_images_and_a_text_version(demo):

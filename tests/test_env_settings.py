@@ -5,7 +5,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from weizhi.env import envbool, envint, envlist
+from weizhi.env import envbool, envfloat, envint, envlist
 
 
 def test_envbool_reads_the_usual_spellings(monkeypatch):
@@ -33,6 +33,19 @@ def test_envint_rejects_words_and_values_below_the_minimum(monkeypatch):
 def test_envint_falls_back_to_the_default_when_unset(monkeypatch):
     monkeypatch.delenv("X_NUM", raising=False)
     assert envint("X_NUM", 7) == 7
+
+
+def test_envfloat_reads_a_share_and_rejects_words_and_values_out_of_range(monkeypatch):
+    monkeypatch.setenv("X_SHARE", "0.25")
+    assert envfloat("X_SHARE", 1.0, minimum=0.0, maximum=1.0) == 0.25
+    monkeypatch.setenv("X_SHARE", "half")
+    with pytest.raises(ImproperlyConfigured, match="X_SHARE must be a number"):
+        envfloat("X_SHARE", 1.0, minimum=0.0, maximum=1.0)
+    monkeypatch.setenv("X_SHARE", "1.5")
+    with pytest.raises(ImproperlyConfigured, match=r"between 0\.0 and 1\.0"):
+        envfloat("X_SHARE", 1.0, minimum=0.0, maximum=1.0)
+    monkeypatch.delenv("X_SHARE")
+    assert envfloat("X_SHARE", 1.0, minimum=0.0, maximum=1.0) == 1.0
 
 
 def test_envlist_splits_on_commas_and_drops_blanks(monkeypatch):
@@ -82,3 +95,17 @@ def test_a_complete_wechat_account_configuration_is_accepted():
         "WECHAT_ORIGINAL_ID": "gh_3dfda90e39d6",
     }
     assert _settings_with(env).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be line or json"),
+        ({"ACCESS_LOG_SAMPLE": "2"}, "ACCESS_LOG_SAMPLE must be between"),
+        ({"ACCESS_LOG_SLOW_MS": "-1"}, "ACCESS_LOG_SLOW_MS must be at least 0"),
+    ],
+)
+def test_a_wrong_log_setting_stops_the_start_with_a_clear_message(env, complaint):
+    started = _settings_with(env)
+    assert started.returncode != 0
+    assert complaint in started.stderr

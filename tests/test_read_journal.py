@@ -3,10 +3,12 @@
 import os
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
 from tests import factories
+from weizhi.analytics import counters
 from weizhi.analytics.counters import (
     LocalCounter,
     forget_removed_journals,
@@ -132,3 +134,32 @@ def test_a_torn_last_line_is_skipped(home, tmp_path):
     (journals / "1-dead.reads").write_bytes((whole * 2 + whole[:5]).encode())
     assert replay_journals(journals) == 2
     assert PageStats.objects.get(page_id=page.pk).reads == 2
+
+
+def test_health_reports_the_reads_in_every_journal_and_the_age_of_the_oldest(
+    client, home, tmp_path, settings
+):
+    page = factories.article()
+    journals = tmp_path / "reads"
+    settings.READ_JOURNAL_DIR = journals
+    assert client.get("/healthz").json()["counters"]["reads_waiting"] == 0
+    killed_after_reading(page.pk, 7, journals)
+    # A journal made ten minutes ago by a process that died, with a read and a visitor.
+    ordinal = date.today().toordinal()
+    made = int(time.time()) - 600
+    (journals / f"1-{made}-0123456789abcdef.reads").write_text(
+        f"{page.pk} {ordinal} 1 -\n{page.pk} {ordinal} 0 {'c' * 32}\n"
+    )
+    settings.HEALTH_COUNTER_MAX_AGE_SECONDS = 300
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    part = response.json()["counters"]
+    assert part["ok"] is False and part["reads_waiting"] == 8
+    assert part["oldest_unflushed_seconds"] >= 600
+    counters.get_counter().flush()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["counters"]["reads_waiting"] == 0
+    assert PageStats.objects.get(page_id=page.pk).reads == 8

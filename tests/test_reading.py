@@ -15,6 +15,7 @@ from weizhi.analytics.models import DailyVisitor, PageStats
 from weizhi.analytics.readers import READER_COOKIE
 from weizhi.audience.identity import SESSION_FOLLOWER_KEY
 from weizhi.audience.models import Follower
+from weizhi.content import pagecache
 
 
 def stats(page) -> PageStats:
@@ -319,3 +320,21 @@ def test_a_host_django_refuses_never_gets_a_cached_page(home):
     wsgi_get(page.url)
     status, _headers, _body = wsgi_get(page.url, HTTP_HOST="evil.example")
     assert status.startswith("400")
+
+
+def test_django_does_not_look_a_page_up_again_after_the_wsgi_layer_missed(home, monkeypatch):
+    from django.core.cache import cache
+
+    page = factories.article(title="只查一次")
+    looked_up: list[str] = []
+    real_get = cache.get
+
+    def get(key, *args, **kwargs):
+        if key.startswith(pagecache.KEY_PREFIX):
+            looked_up.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get)
+    _status, headers, _body = wsgi_get(page.url)
+    assert headers["X-Page-Cache"] == "miss"
+    assert len(looked_up) == 1

@@ -50,19 +50,39 @@ def test_reads_wait_in_redis_until_the_scheduler_flushes_them(client, home, scal
     assert counter.pending() == 0
 
 
-def test_a_batch_that_failed_to_write_is_written_on_the_next_flush(client, home, scaled):
+def test_a_batch_whose_flusher_died_after_claiming_it_is_written_by_the_next_flush(
+    client, home, scaled
+):
     page = factories.article()
     client.get(page.url)
     client.get(f"/api/pages/{page.pk}/stats")  # as the page's script does: now a visitor too
     counter = counters.get_counter()
-    # A flush that dies after moving the batch aside (as if the database went away).
+    # What a flush that died (or whose database went away) after claiming leaves behind.
+    (batch,) = counter.claim()
+    client.get(page.url)
+    assert counter.pending() == 2
+    counter.flush()
+    row = PageStats.objects.get(page_id=page.pk)
+    assert (row.reads, row.visitors) == (2, 1)
+    assert counter.pending() == 0
+    assert not scaled.exists(*counter.batch_keys(batch), counter.BATCHES)
+
+
+def test_a_batch_an_older_version_set_aside_is_written_once(client, home, scaled):
+    page = factories.article()
+    client.get(page.url)
+    client.get(f"/api/pages/{page.pk}/stats")
+    counter = counters.get_counter()
+    # Versions before exactly-once flushes moved the live keys aside under these names.
     scaled.rename(counter.READS, f"{counter.READS}:flushing")
     scaled.rename(counter.VISITORS, f"{counter.VISITORS}:flushing")
     client.get(page.url)
     counter.flush()
-    assert PageStats.objects.get(page_id=page.pk).reads == 1
+    row = PageStats.objects.get(page_id=page.pk)
+    assert (row.reads, row.visitors) == (2, 1)
     counter.flush()
     assert PageStats.objects.get(page_id=page.pk).reads == 2
+    assert not [key for key in scaled.scan_iter("weizhi:counter:*")]
 
 
 def test_the_page_cache_lives_in_redis_and_publishing_purges_it(client, home, scaled):

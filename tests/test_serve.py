@@ -209,10 +209,21 @@ def test_every_answered_read_is_stored_after_a_kill_minus_9_and_a_restart(instan
             thread.join()
     finally:
         # As the OOM killer or a power cut of the processes would: all at once, no warning.
-        for pid in [proc.pid, *descendants(proc.pid)]:
+        # Frozen first, until no new process appears: killed one by one, a worker that dies
+        # before granian would be respawned by it, outside this set, holding the var dir's lock.
+        killed: set[int] = set()
+        while fresh := {proc.pid, *descendants(proc.pid)} - killed:
+            for pid in fresh:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            killed |= fresh
+        for pid in killed:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        # A killed child lets go of the var dir's lock only once it has fully exited; a
+        # supervisor restarts after that too (systemd waits for the unit's processes to go).
+        assert not wait_until_gone(killed)
     assert len(answered) == 600
 
     proc = start_serve(env, free_port(), log)
@@ -224,3 +235,167 @@ def test_every_answered_read_is_stored_after_a_kill_minus_9_and_a_restart(instan
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=40)
     assert stored_reads(var_dir, page_id) == len(answered), log.read_text()[-3000:]
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of `pids` still running (a zombie waits only for its parent to read its status)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+# A liveness bound for a shared 2-core machine: the children stop gracefully (SIGTERM).
+GONE_WITHIN = 30.0
+
+
+def wait_until_gone(pids: set[int]) -> set[int]:
+    deadline = time.monotonic() + GONE_WITHIN
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return alive(pids)
+
+
+# As `make run` starts serve: a parent that stays while serve runs.
+PARENT = """
+import subprocess, sys, time
+subprocess.Popen(sys.argv[1:])
+time.sleep(3600)
+"""
+
+
+@pytest.mark.parametrize("victim", ["serve", "its parent"])
+def test_a_sigkill_of_serve_or_of_make_run_leaves_no_process_and_frees_the_port(instance, victim):
+    env, var_dir, _page_id = instance
+    port = free_port()
+    log = var_dir / "serve.log"
+    serve = [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)]
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, *serve, "--stop-with-parent"],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not answers_healthz(port):
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            assert parent.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.3)
+        (serve_pid,) = children_of(parent.pid)
+        family = descendants(serve_pid) | {serve_pid}
+        assert len(family) >= 6  # serve, granian and its 2 workers, db_worker, scheduler
+        os.kill(serve_pid if victim == "serve" else parent.pid, signal.SIGKILL)
+        assert wait_until_gone(family) == set(), log.read_text()[-3000:]
+    finally:
+        parent.kill()
+        parent.wait()
+    assert port_is_free(port)
+    # And the next start on the same var dir and port is not refused.
+    proc = start_serve(env, port, log)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=40) == 0
+
+
+def answers_healthz(port: int) -> bool:
+    """The site answers (200, or 503 from a bare granian with no task worker or scheduler)."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code in (200, 503)
+    except httpx.TransportError:
+        return False
+
+
+@pytest.mark.parametrize("instance", ["embedded"], indirect=True)
+def test_a_second_serve_on_the_same_var_dir_or_port_is_refused_with_a_message(
+    instance, tmp_path_factory
+):
+    env, var_dir, _page_id = instance
+    port = free_port()
+    log = var_dir / "serve.log"
+    proc = start_serve(env, port, log)
+    try:
+        second = [sys.executable, str(ROOT / "manage.py"), "serve"]
+        same_dir = subprocess.run(
+            [*second, "--port", str(free_port())],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        other_dir = {**env, "WEIZHI_VAR_DIR": str(tmp_path_factory.mktemp("other"))}
+        same_port = subprocess.run(
+            [*second, "--port", str(port)],
+            env=other_dir,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.poll() is None
+        assert answers_healthz(port)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=40)
+    assert same_dir.returncode == 1
+    assert f"另一个 serve（进程 {proc.pid}）正在使用数据目录" in same_dir.stderr
+    assert same_port.returncode == 1
+    assert f"端口 {port} 已被占用" in same_port.stderr
+
+
+@pytest.mark.parametrize("instance", ["embedded"], indirect=True)
+def test_granians_workers_die_with_granian(instance):
+    env, var_dir, _page_id = instance
+    port = free_port()
+    log = var_dir / "granian.log"
+    command = [
+        sys.executable, "-m", "weizhi.core.granian_main", "--interface", "rsgi",
+        "--port", str(port), "--workers", "2", "weizhi.rsgi:application",
+    ]  # fmt: skip
+    granian = subprocess.Popen(
+        command,
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not answers_healthz(port):
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.3)
+        workers = descendants(granian.pid)
+        assert len(workers) == 2
+        granian.kill()
+        granian.wait()
+        assert wait_until_gone(workers) == set()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(granian.pid, signal.SIGKILL)
+    assert port_is_free(port)

@@ -27,18 +27,15 @@ ACCOUNT = {
 ANSWER_WITHIN = 10.0
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    var_dir = tmp_path_factory.mktemp("resilience")
+def clean_env() -> dict:
+    """This process's environment without the scaled-mode and WeChat settings."""
     drop = {"DATABASE_URL", "REDIS_URL", "TASKS_BACKEND"}
-    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("WECHAT_")}
-    env.update(WEIZHI_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1", ACCESS_LOG_LEVEL="WARNING")
-    env.update(ACCOUNT)
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "collectstatic", "--noinput", "-v0")
-    manage(env, "setup_site")
+    return {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("WECHAT_")}
+
+
+def start_serve(env: dict, log: Path) -> tuple[subprocess.Popen, int]:
+    """`manage.py serve` on a free port, its output in `log`."""
     port = free_port()
-    log = var_dir / "serve.log"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)],
         env=env,
@@ -46,6 +43,20 @@ def server(tmp_path_factory):
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
+    return proc, port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("resilience")
+    env = clean_env()
+    env.update(WEIZHI_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1", ACCESS_LOG_LEVEL="WARNING")
+    env.update(ACCOUNT)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "setup_site")
+    log = var_dir / "serve.log"
+    proc, port = start_serve(env, log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: answers(base, "/healthz"), 60, proc, log)
@@ -164,15 +175,32 @@ def test_a_task_worker_that_dies_is_restarted_by_serve(server):
 
 
 def test_a_body_over_the_size_limit_is_refused_before_it_is_read(server):
-    _proc, _base, port, _log = server
+    _proc, _base, port, log = server
     with socket.create_connection(("127.0.0.1", port), timeout=ANSWER_WITHIN) as sock:
         sock.sendall(
-            f"POST /me/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"POST /me/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: refused-413\r\n"
             f"Content-Length: {101 * 1024 * 1024}\r\n\r\nx".encode()
         )
         answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 413")
     assert "请求内容过大".encode() in answer
+    assert b"x-request-id: refused-413" in answer.lower()
+    refused = [line for line in log.read_text().splitlines() if "request body refused" in line]
+    assert refused and "rid=refused-413 " in refused[-1]
+
+
+def test_a_query_in_raw_utf8_is_read_as_the_words_it_carries(server):
+    """Browsers percent-encode a query; some clients send its UTF-8 bytes as they are."""
+    _proc, _base, port, _log = server
+    with socket.create_connection(("127.0.0.1", port), timeout=ANSWER_WITHIN) as sock:
+        sock.sendall(
+            "GET /search/?q=党章 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert "党章".encode() in answer
 
 
 def test_a_large_response_is_streamed_whole(server):
@@ -184,3 +212,53 @@ def test_a_large_response_is_streamed_whole(server):
     response = httpx.get(base + "/media/big.bin", timeout=ANSWER_WITHIN)
     assert response.status_code == 200
     assert response.content == payload
+
+
+def test_healthz_sees_the_scheduler_of_serve_stop_and_come_back(tmp_path):
+    """Across processes: the scheduler that serve starts ticks, a web worker reads the tick;
+    a scheduler that stops ticking (SIGSTOP: serve would replace a dead one) turns /healthz
+    into 503 for this machine and the public, and its return makes it 200 again."""
+    env = clean_env()
+    env.update(
+        WEIZHI_VAR_DIR=str(tmp_path),
+        PYTHONUNBUFFERED="1",
+        ACCESS_LOG_LEVEL="WARNING",
+        HEALTH_SCHEDULER_MAX_SECONDS="5",
+    )
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    log = tmp_path / "serve.log"
+    proc, port = start_serve(env, log)
+    base = f"http://127.0.0.1:{port}"
+
+    def health() -> httpx.Response | None:
+        try:
+            return httpx.get(base + "/healthz", timeout=ANSWER_WITHIN)
+        except httpx.TransportError:
+            return None
+
+    def status_is(code: int) -> bool:
+        response = health()
+        return response is not None and response.status_code == code
+
+    scheduler = None
+    try:
+        wait_for(lambda: status_is(200), 60, proc, log)
+        assert health().json()["scheduler"]["ticked"] is True
+        scheduler = child_running(proc.pid, "scheduler")
+        assert scheduler is not None
+        os.kill(scheduler, signal.SIGSTOP)
+        wait_for(lambda: status_is(503), 60, proc, log)
+        report = health().json()
+        assert "scheduler" in report["failing"]
+        assert report["scheduler"]["seconds_since_tick"] > 5
+        public = httpx.get(base + "/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert public.status_code == 503 and public.json() == {"ok": False}
+        os.kill(scheduler, signal.SIGCONT)
+        wait_for(lambda: status_is(200), 60, proc, log)
+    finally:
+        if scheduler is not None:
+            os.kill(scheduler, signal.SIGCONT)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=40)
+    assert "health check failed: scheduler=" in log.read_text()

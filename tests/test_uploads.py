@@ -6,6 +6,7 @@ import struct
 import zlib
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from wagtail.documents.models import Document
@@ -120,7 +121,8 @@ def test_a_file_over_every_limit_is_written_to_disk_only_up_to_the_limit(setting
 
 
 def test_a_request_with_many_files_is_refused(client):
-    files = {f"f{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(6)}
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    files = {f"f{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(limit + 1)}
     response = client.post("/me/login/", files)
     assert response.status_code == 400
 

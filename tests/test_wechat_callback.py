@@ -259,8 +259,8 @@ def test_answering_a_message_costs_one_look_and_one_insert_once_rules_are_in_mem
 
 @pytest.mark.django_db(transaction=True)  # foreign keys are checked when a transaction commits
 def test_a_message_whose_rule_was_deleted_on_the_way_is_kept_without_it():
-    from weizhi.wechat import services
     from weizhi.wechat.account import current_callback_config
+    from weizhi.wechat.callback import storage as services
     from weizhi.wechat.models import ReplyRule
     from weizhi.wechat.protocol import decode_request
 
@@ -306,8 +306,8 @@ def test_wechats_publish_report_through_the_callback_completes_the_send(
     client, account_on_fake, home, django_capture_on_commit_callbacks
 ):
     from tests import factories
-    from weizhi.wechat.outbound.models import WeChatSend
-    from weizhi.wechat.outbound.services import publish_to_wechat
+    from weizhi.wechat.publishing.services import publish_to_wechat
+    from weizhi.wechat.records.models import WeChatSend
 
     page = factories.article(title="发布测试", cover=factories.image("封面"))
     with django_capture_on_commit_callbacks(execute=True):
@@ -379,7 +379,7 @@ def test_the_wsgi_entry_refuses_bad_requests_in_plain_text():
 def test_the_fast_path_checks_a_connection_only_after_it_sat_idle(db):
     from django.db import connection
 
-    from weizhi.wechat import fastpath
+    from weizhi.wechat.callback import fastpath
 
     connection.ensure_connection()
     connection.weizhi_used_at = time.monotonic()

@@ -9,8 +9,8 @@ from wagtail.models import ModelLogEntry
 
 from tests import factories
 from tests.base import user_in
-from weizhi.wechat.outbound import comments
-from weizhi.wechat.outbound.models import ArticleComment, WeChatSend
+from weizhi.wechat.comments import services as comments
+from weizhi.wechat.records.models import ArticleComment, WeChatSend
 
 pytest_plugins = ["tests.fake_wechat_server"]
 
@@ -268,8 +268,8 @@ def test_a_mass_send_gets_a_comment_thread_in_the_fake(account_on_fake, send):
 
 
 def test_the_fake_checks_counts_replies_and_privilege(account_on_fake, send):
-    from weizhi.wechat.outbound.client import default_client
-    from weizhi.wechat.outbound.errors import WeChatAPIError
+    from weizhi.wechat.api.client import default_client
+    from weizhi.wechat.api.errors import WeChatAPIError
 
     fake = account_on_fake
     made = seeded(fake)[2]
@@ -298,8 +298,8 @@ def test_the_fake_checks_counts_replies_and_privilege(account_on_fake, send):
 
 def published(fake, capture, title: str = "发布的文章") -> WeChatSend:
     """A story through the real publish path: draft/add, freepublish/submit, then the poll."""
-    from weizhi.wechat.outbound.publish_poll import poll_publishes
-    from weizhi.wechat.outbound.services import publish_to_wechat
+    from weizhi.wechat.publishing.poll import poll_publishes
+    from weizhi.wechat.publishing.services import publish_to_wechat
 
     page = factories.article(title=title, cover=factories.image(f"{title}封面"))
     with capture(execute=True):
@@ -332,9 +332,9 @@ def test_a_freepublished_article_has_its_comments_managed_too(
 def test_a_failed_publish_offers_no_comments(
     account_on_fake, home, moderator, client, django_capture_on_commit_callbacks
 ):
-    from weizhi.wechat.outbound.client import default_client
-    from weizhi.wechat.outbound.errors import WeChatAPIError
-    from weizhi.wechat.outbound.services import publish_to_wechat
+    from weizhi.wechat.api.client import default_client
+    from weizhi.wechat.api.errors import WeChatAPIError
+    from weizhi.wechat.publishing.services import publish_to_wechat
 
     fake = account_on_fake
     page = factories.article(title="未通过审核", cover=factories.image("封面"))

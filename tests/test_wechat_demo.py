@@ -2,9 +2,9 @@ import pytest
 from django.core.management import call_command
 
 from tests import wechat_sender as wx
-from weizhi.wechat import menu
-from weizhi.wechat.demo import RULES, load_demo_wechat
+from weizhi.wechat.menu import rules as menu
 from weizhi.wechat.models import CustomMenu, ReplyRule
+from weizhi.wechat.simulator.demo import RULES, load_demo_wechat
 
 pytestmark = pytest.mark.django_db
 

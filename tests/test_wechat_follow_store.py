@@ -9,8 +9,8 @@ from django.db import connection
 
 from tests import wechat_sender as wx
 from weizhi.audience.models import Follower
-from weizhi.wechat import services
 from weizhi.wechat.account import current_callback_config
+from weizhi.wechat.callback import storage as services
 from weizhi.wechat.models import InboundMessage, ReplyRule
 from weizhi.wechat.protocol import decode_request
 from weizhi.wechat.protocol.sender import message_xml

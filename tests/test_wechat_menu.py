@@ -3,7 +3,7 @@
 import pytest
 
 from tests.base import superuser, user_in
-from weizhi.wechat import menu
+from weizhi.wechat.menu import rules as menu
 from weizhi.wechat.models import CustomMenu, MenuPush
 
 URL = "/admin/wechat/menu/"
@@ -132,7 +132,7 @@ def test_pushing_sends_the_menu_to_wechat_and_records_who_did_it(
     push = MenuPush.objects.get()
     assert push.status == MenuPush.Status.DONE
     assert push.pushed_by == user
-    from weizhi.wechat.outbound.api import get_menu
+    from weizhi.wechat.api.menu import get_menu
 
     assert get_menu() == [{"type": "click", "name": "头条", "key": "LATEST", "sub_button": []}]
 
@@ -151,3 +151,78 @@ def test_a_refused_push_is_recorded_with_wechats_reason_in_chinese(
     assert "没有该接口的权限" in push.message
     page = client.get(URL).content.decode()
     assert "没有该接口的权限" in page
+
+
+@pytest.mark.django_db
+def test_buttons_are_picked_from_pages_columns_articles_and_click_rules(client, home, settings):
+    from tests import factories
+    from weizhi.wechat.models import ReplyRule
+
+    settings.SITE_URL = "http://127.0.0.1:9000"
+    column = factories.column()
+    story = factories.article(title="抗洪抢险纪实")
+    ReplyRule.objects.create(
+        name="联系我们", trigger="click", keywords="CONTACT", text="电话 010-00000000"
+    )
+    client.force_login(superuser())
+    page = client.get(URL).content.decode()
+    for label in (
+        "我的（党员之家）",
+        "每日答题",
+        column.title,
+        "抗洪抢险纪实",
+        "联系我们（CONTACT）",
+    ):
+        assert label in page
+    site = "http://127.0.0.1:9000"
+    data = form_data(
+        t0_name="我的",
+        t0_pick=f"view:{site}/me/",
+        t0_value="typed and overridden",
+        t1_name="学习",
+        t1s0_name="栏目",
+        t1s0_pick=f"view:{site}{column.url}",
+        t1s1_name="文章",
+        t1s1_pick=f"view:{site}{story.url}",
+        t2_name="联系",
+        t2_pick="click:CONTACT",
+        save="1",
+    )
+    response = client.post(URL, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = CustomMenu.load().buttons
+    assert saved[0] == {"name": "我的", "type": "view", "url": f"{site}/me/"}
+    assert [b["url"] for b in saved[1]["sub_button"]] == [site + column.url, site + story.url]
+    assert saved[2] == {"name": "联系", "type": "click", "key": "CONTACT"}
+    again = client.get(URL).content.decode()
+    assert '<option value="click:CONTACT" selected>' in again
+
+
+@pytest.mark.django_db
+def test_a_pick_that_no_longer_exists_is_refused_in_chinese(client, home):
+    client.force_login(superuser())
+    data = form_data(t0_name="旧", t0_pick="click:GONE", save="1")
+    response = client.post(URL, data)
+    assert response.status_code == 200
+    assert "所选的页面或回复已不存在" in response.content.decode()
+    assert CustomMenu.load().buttons == []
+
+
+@pytest.mark.django_db
+def test_the_demo_menu_follows_site_url_unless_someone_edited_it(home, settings):
+    from weizhi.wechat.simulator.demo import load_demo_wechat
+
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    load_demo_wechat()
+    settings.SITE_URL = "http://127.0.0.1:9000"
+    load_demo_wechat()
+    urls = [
+        b.get("url", "") for top in CustomMenu.load().buttons for b in top.get("sub_button", [])
+    ]
+    assert [u for u in urls if u] and all(u.startswith("http://127.0.0.1:9000/") for u in urls if u)
+    saved = CustomMenu.load()
+    saved.buttons = [{"name": "自己的", "type": "view", "url": "http://127.0.0.1:9000/"}]
+    saved.save()
+    settings.SITE_URL = "http://127.0.0.1:9100"
+    load_demo_wechat()
+    assert CustomMenu.load().buttons[0]["name"] == "自己的"

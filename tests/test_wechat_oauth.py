@@ -13,8 +13,8 @@ from tests.test_audience_support import member, tree
 from weizhi.audience import identity
 from weizhi.audience.models import Follower
 from weizhi.wechat.account import SIMULATED_APP_ID, forget_account
-from weizhi.wechat.outbound.jssdk import JS_API_LIST, jsapi_signature
-from weizhi.wechat.outbound.models import Credential
+from weizhi.wechat.api.jssdk import JS_API_LIST, jsapi_signature
+from weizhi.wechat.records.models import Credential
 
 pytestmark = pytest.mark.django_db
 
@@ -239,7 +239,7 @@ def test_the_bind_page_inside_wechat_asks_wechat_who_is_reading(client, oauth_on
 
 
 def test_the_demo_menus_link_to_my_page_goes_through_oauth(client, oauth_on):
-    from weizhi.wechat.demo import demo_menu
+    from weizhi.wechat.simulator.demo import demo_menu
 
     Follower.objects.create(openid="o-bound", member=member(tree()["first"], "1001"))
     [button] = [

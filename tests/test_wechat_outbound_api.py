@@ -13,10 +13,10 @@ from PIL import Image as PILImage
 
 from tests.fake_wechat_server import APP_ID, SECRET
 from weizhi.wechat.account import SIMULATED_APP_ID, current_account, forget_account
-from weizhi.wechat.outbound import api
-from weizhi.wechat.outbound.errors import WeChatAPIError
-from weizhi.wechat.outbound.jssdk import js_sdk_config, jsapi_signature
-from weizhi.wechat.outbound.models import Credential
+from weizhi.wechat.api import material, menu, messages
+from weizhi.wechat.api.errors import WeChatAPIError
+from weizhi.wechat.api.jssdk import js_sdk_config, jsapi_signature
+from weizhi.wechat.records.models import Credential
 
 pytest_plugins = ["tests.fake_wechat_server"]
 
@@ -47,12 +47,12 @@ MENU = [
 
 
 def test_a_menu_is_created_and_read_back(wechat):
-    api.create_menu(MENU, client=wechat)
-    buttons = api.get_menu(client=wechat)
+    menu.create_menu(MENU, client=wechat)
+    buttons = menu.get_menu(client=wechat)
     assert [b["name"] for b in buttons] == ["今日要闻", "学习", "服务"]
     assert buttons[2]["sub_button"][0]["key"] == "QUIZ"
-    api.delete_menu(client=wechat)
-    assert api.get_menu(client=wechat) == []
+    menu.delete_menu(client=wechat)
+    assert menu.get_menu(client=wechat) == []
 
 
 def _sub(n: int) -> list[dict]:
@@ -79,15 +79,17 @@ def _sub(n: int) -> list[dict]:
 )
 def test_menus_outside_wechats_limits_are_refused_with_its_codes(wechat, buttons, errcode):
     with pytest.raises(WeChatAPIError) as caught:
-        api.create_menu(buttons, client=wechat)
+        menu.create_menu(buttons, client=wechat)
     assert caught.value.errcode == errcode
 
 
 def test_text_and_news_customer_service_messages_reach_the_follower(wechat, fake_wechat):
     fake_wechat.state.add_user("o-member")
-    api.send_custom_message("o-member", api.text_message("您好，欢迎关注"), client=wechat)
-    card = api.news_message("标题", "摘要", "https://example.org/a", "https://example.org/p.png")
-    api.send_custom_message("o-member", card, client=wechat)
+    messages.send_custom_message("o-member", messages.text_message("您好，欢迎关注"), client=wechat)
+    card = messages.news_message(
+        "标题", "摘要", "https://example.org/a", "https://example.org/p.png"
+    )
+    messages.send_custom_message("o-member", card, client=wechat)
     sent = fake_wechat.state.custom_messages
     assert sent[0]["text"]["content"] == "您好，欢迎关注"
     assert sent[1]["news"]["articles"][0]["url"] == "https://example.org/a"
@@ -95,22 +97,22 @@ def test_text_and_news_customer_service_messages_reach_the_follower(wechat, fake
 
 def test_a_message_to_a_stranger_is_refused(wechat):
     with pytest.raises(WeChatAPIError) as caught:
-        api.send_custom_message("o-nobody", api.text_message("hi"), client=wechat)
+        messages.send_custom_message("o-nobody", messages.text_message("hi"), client=wechat)
     assert caught.value.errcode == 40003
     assert "OpenID" in caught.value.operator_message
 
 
 def test_images_upload_for_articles_and_as_permanent_material(wechat, fake_wechat):
-    url = api.upload_image("photo.png", png(), client=wechat)
+    url = material.upload_image("photo.png", png(), client=wechat)
     assert url.startswith("http://mmbiz.qpic.cn/")
     assert fake_wechat.state.uploaded_images[url] == png()
-    media_id = api.add_material("image", "cover.png", png(), client=wechat)
+    media_id = material.add_material("image", "cover.png", png(), client=wechat)
     assert fake_wechat.state.material[media_id]["type"] == "image"
 
 
 def test_an_article_image_must_be_jpeg_or_png(wechat):
     with pytest.raises(WeChatAPIError) as caught:
-        api.upload_image("anim.gif", b"GIF89a...", client=wechat)
+        material.upload_image("anim.gif", b"GIF89a...", client=wechat)
     assert caught.value.errcode == 40005
 
 
@@ -145,7 +147,7 @@ def test_the_fake_runs_as_its_own_process():
         [
             sys.executable,
             "-m",
-            "weizhi.wechat.outbound.fake",
+            "weizhi.wechat.fake",
             "--port",
             "0",
             "--app-id",
@@ -177,8 +179,8 @@ def test_the_fake_runs_as_its_own_process():
 @pytest.fixture
 def in_process_client(db):
     """The real client, through Django's URL routing, to the fake mounted in-process."""
-    from weizhi.wechat.outbound.client import WeChatClient
-    from weizhi.wechat.outbound.tokens import TokenStore
+    from weizhi.wechat.api.client import WeChatClient
+    from weizhi.wechat.api.tokens import TokenStore
     from weizhi.wsgi import application
 
     forget_account()
@@ -198,8 +200,8 @@ def in_process_client(db):
 def test_the_simulated_account_talks_to_the_fake_mounted_in_process(in_process_client):
     assert in_process_client.account.simulated
     assert in_process_client.account.app_id == SIMULATED_APP_ID
-    api.create_menu(MENU, client=in_process_client)
-    assert len(api.get_menu(client=in_process_client)) == 3
+    menu.create_menu(MENU, client=in_process_client)
+    assert len(menu.get_menu(client=in_process_client)) == 3
 
 
 def test_the_mounted_fake_checks_the_simulated_secret(in_process_client):
@@ -207,7 +209,7 @@ def test_the_mounted_fake_checks_the_simulated_secret(in_process_client):
 
     in_process_client.account = replace(in_process_client.account, app_secret="guessed")
     with pytest.raises(WeChatAPIError) as caught:
-        api.get_menu(client=in_process_client)
+        menu.get_menu(client=in_process_client)
     assert caught.value.errcode == 40125
 
 
@@ -233,7 +235,7 @@ def test_the_fake_is_not_reachable_with_a_real_account(client, db):
 def test_two_processes_of_the_in_process_fake_share_tokens_and_drafts():
     """Embedded mode runs two web processes, each with its own fake: a draft made in one
     must publish in the other, once, and forged ids must still be refused."""
-    from weizhi.wechat.outbound.fake import FakeWeChat, Request
+    from weizhi.wechat.fake import FakeWeChat, Request
 
     one, two = FakeWeChat("wxdemo", "s3cret"), FakeWeChat("wxdemo", "s3cret")
 
@@ -270,3 +272,21 @@ def test_two_processes_of_the_in_process_fake_share_tokens_and_drafts():
     assert forged["errcode"] == 40007
     other_secret = FakeWeChat("wxdemo", "another")
     assert other_secret.check_token(token) == 40001
+
+
+def test_the_in_process_fake_reports_a_publish_another_process_took_as_finished():
+    """The scheduler's poll asks its own fake about a publish a web worker submitted."""
+    from weizhi.wechat.fake import FakeWeChat, Request
+
+    demo, strict = FakeWeChat("wxdemo", "s3cret", strict_users=False), FakeWeChat("wx", "s")
+
+    def ask(fake, publish_id):
+        login = {"grant_type": "client_credential", "appid": fake.app_id, "secret": fake.secret}
+        token = fake.handle(Request("POST", "/cgi-bin/stable_token", {}, json=login))
+        body = {"publish_id": publish_id}
+        query = {"access_token": token["access_token"]}
+        return fake.handle(Request("POST", "/cgi-bin/freepublish/get", query, json=body))
+
+    assert ask(demo, "100000007")["publish_status"] == 0
+    assert ask(demo, "forged")["errcode"] == 48006
+    assert ask(strict, "100000007")["errcode"] == 48006

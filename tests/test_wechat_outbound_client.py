@@ -12,10 +12,10 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.fake_wechat_server import SECRET, make_client
-from weizhi.wechat.outbound import api
-from weizhi.wechat.outbound.errors import NETWORK_ERROR, WeChatAPIError
-from weizhi.wechat.outbound.models import Credential
-from weizhi.wechat.outbound.tokens import TokenStore
+from weizhi.wechat.api import menu, messages
+from weizhi.wechat.api.errors import NETWORK_ERROR, WeChatAPIError
+from weizhi.wechat.api.tokens import TokenStore
+from weizhi.wechat.records.models import Credential
 
 TOKEN = "/cgi-bin/stable_token"
 MENU_GET = "/cgi-bin/menu/get"
@@ -25,25 +25,25 @@ pytest_plugins = ["tests.fake_wechat_server"]
 
 
 def test_the_token_is_fetched_once_and_reused(wechat, fake_wechat):
-    assert api.get_menu(client=wechat) == []
-    assert api.get_menu(client=wechat) == []
+    assert menu.get_menu(client=wechat) == []
+    assert menu.get_menu(client=wechat) == []
     assert fake_wechat.count(TOKEN) == 1
     row = Credential.objects.get(kind="access_token")
     assert row.expires_at > timezone.now() + timedelta(hours=1)
 
 
 def test_another_process_uses_the_stored_token(wechat, fake_wechat):
-    api.get_menu(client=wechat)
+    menu.get_menu(client=wechat)
     other = make_client(fake_wechat, tokens=TokenStore())
-    api.get_menu(client=other)
+    menu.get_menu(client=other)
     assert fake_wechat.count(TOKEN) == 1
 
 
 def test_the_token_is_refreshed_a_little_before_it_expires(wechat, fake_wechat):
-    api.get_menu(client=wechat)
+    menu.get_menu(client=wechat)
     Credential.objects.update(expires_at=timezone.now() + timedelta(minutes=4))
     other = make_client(fake_wechat, tokens=TokenStore())
-    api.get_menu(client=other)
+    menu.get_menu(client=other)
     assert fake_wechat.count(TOKEN) == 2
 
 
@@ -51,10 +51,10 @@ def test_the_token_is_refreshed_a_little_before_it_expires(wechat, fake_wechat):
 def test_a_rejected_token_is_force_refreshed_once_and_the_call_retried(
     wechat, fake_wechat, errcode
 ):
-    api.get_menu(client=wechat)
+    menu.get_menu(client=wechat)
     old = Credential.objects.get().value
     fake_wechat.fail_next(MENU_GET, errcode)
-    assert api.get_menu(client=wechat) == []
+    assert menu.get_menu(client=wechat) == []
     assert fake_wechat.count(TOKEN) == 2
     new = Credential.objects.get().value
     assert new != old
@@ -64,16 +64,16 @@ def test_a_rejected_token_is_force_refreshed_once_and_the_call_retried(
 
 
 def test_a_really_expired_token_is_replaced(wechat, fake_wechat):
-    api.get_menu(client=wechat)
+    menu.get_menu(client=wechat)
     fake_wechat.expire_tokens()
-    assert api.get_menu(client=wechat) == []
+    assert menu.get_menu(client=wechat) == []
     assert fake_wechat.count(TOKEN) == 2
 
 
 def test_a_token_rejected_twice_is_an_error_not_a_loop(wechat, fake_wechat):
     fake_wechat.fail_next(MENU_GET, 40001, times=2)
     with pytest.raises(WeChatAPIError) as caught:
-        api.get_menu(client=wechat)
+        menu.get_menu(client=wechat)
     assert caught.value.errcode == 40001
     assert "AppSecret" in caught.value.operator_message
     assert fake_wechat.count(MENU_GET) == 2
@@ -81,14 +81,14 @@ def test_a_token_rejected_twice_is_an_error_not_a_loop(wechat, fake_wechat):
 
 def test_system_busy_is_retried_with_growing_pauses(wechat, fake_wechat):
     fake_wechat.fail_next(MENU_GET, -1, times=2)
-    assert api.get_menu(client=wechat) == []
+    assert menu.get_menu(client=wechat) == []
     assert wechat.sleep == [0.5, 1.0]
 
 
 def test_system_busy_gives_up_after_bounded_retries(wechat, fake_wechat):
     fake_wechat.fail_next(MENU_GET, -1, times=5)
     with pytest.raises(WeChatAPIError) as caught:
-        api.get_menu(client=wechat)
+        menu.get_menu(client=wechat)
     assert caught.value.errcode == -1
     assert fake_wechat.count(MENU_GET) == 3
     assert "繁忙" in caught.value.operator_message
@@ -99,7 +99,7 @@ def test_an_address_outside_the_whitelist_names_the_ip_to_add(wechat, fake_wecha
         TOKEN, 40164, "invalid ip 198.51.100.23 ipv6 ::ffff:198.51.100.23, not in whitelist rid: 1"
     )
     with pytest.raises(WeChatAPIError) as caught:
-        api.get_menu(client=wechat)
+        menu.get_menu(client=wechat)
     message = caught.value.operator_message
     assert "198.51.100.23" in message and "IP白名单" in message
     assert fake_wechat.count(TOKEN) == 1  # never retried: retrying cannot help
@@ -112,7 +112,7 @@ def test_permission_and_quota_errors_are_explained_and_not_retried(
     fake_wechat.fail_next(CUSTOM, errcode)
     fake_wechat.state.add_user("o-reader")
     with pytest.raises(WeChatAPIError) as caught:
-        api.send_custom_message("o-reader", api.text_message("你好"), client=wechat)
+        messages.send_custom_message("o-reader", messages.text_message("你好"), client=wechat)
     assert caught.value.errcode == errcode
     assert words in caught.value.operator_message
     assert fake_wechat.count(CUSTOM) == 1
@@ -123,7 +123,7 @@ def test_a_refused_connection_is_retried_then_reported(db, fake_wechat):
         fake_wechat.url = url
         client = make_client(fake_wechat)
         with pytest.raises(WeChatAPIError) as caught:
-            api.get_menu(client=client)
+            menu.get_menu(client=client)
     assert caught.value.errcode == NETWORK_ERROR
     assert client.sleep == [0.5, 1.0]
     assert "网络" in caught.value.operator_message
@@ -131,9 +131,9 @@ def test_a_refused_connection_is_retried_then_reported(db, fake_wechat):
 
 def test_a_read_timeout_is_retried_for_an_idempotent_call(db, fake_wechat):
     client = make_client(fake_wechat, timeout=httpx.Timeout(5.0, read=0.3))
-    api.get_menu(client=client)  # token first, without delay
+    menu.get_menu(client=client)  # token first, without delay
     fake_wechat.delay_next(MENU_GET, 1.0)
-    assert api.get_menu(client=client) == []
+    assert menu.get_menu(client=client) == []
     assert fake_wechat.count(MENU_GET) == 3
 
 
@@ -142,14 +142,14 @@ def test_a_read_timeout_is_not_retried_for_a_message_that_may_have_gone_out(db, 
     client = make_client(fake_wechat, timeout=httpx.Timeout(5.0, read=0.3))
     fake_wechat.delay_next(CUSTOM, 1.0)
     with pytest.raises(WeChatAPIError) as caught:
-        api.send_custom_message("o-reader", api.text_message("一次"), client=client)
+        messages.send_custom_message("o-reader", messages.text_message("一次"), client=client)
     assert caught.value.errcode == NETWORK_ERROR
     assert fake_wechat.count(CUSTOM) == 1
 
 
 def test_logs_name_the_call_but_never_the_token_or_secret(wechat, fake_wechat, caplog):
     caplog.set_level(logging.INFO, logger="weizhi.wechat.api")
-    api.get_menu(client=wechat)
+    menu.get_menu(client=wechat)
     token = Credential.objects.get().value
     lines = [record.getMessage() for record in caplog.records]
     assert any("GET /cgi-bin/menu/get errcode=46003" in line for line in lines)
@@ -160,7 +160,7 @@ def test_logs_name_the_call_but_never_the_token_or_secret(wechat, fake_wechat, c
 def test_a_wrong_secret_is_explained(db, fake_wechat):
     fake_wechat.secret = "another"
     with pytest.raises(WeChatAPIError) as caught:
-        api.get_menu(client=make_client(fake_wechat))
+        menu.get_menu(client=make_client(fake_wechat))
     assert caught.value.errcode == 40125
     assert "WECHAT_APP_SECRET" in caught.value.operator_message
 
@@ -195,7 +195,7 @@ def test_two_threads_asking_at_once_cause_one_stable_token_call(fake_wechat):
     # Two token stores are two processes' memories; the database is what they share.
     clients = [make_client(fake_wechat, tokens=TokenStore()) for _ in range(2)]
     fake_wechat.delay_next(TOKEN, 0.5)
-    _in_threads(*(lambda c=c: api.get_menu(client=c) for c in clients))
+    _in_threads(*(lambda c=c: menu.get_menu(client=c) for c in clients))
     assert fake_wechat.count(TOKEN) == 1
     assert clients[0].tokens.access_token(clients[0]) == clients[1].tokens.access_token(clients[1])
 
@@ -205,10 +205,10 @@ def test_two_threads_asking_at_once_cause_one_stable_token_call(fake_wechat):
 def test_two_threads_told_the_token_is_invalid_force_one_refresh(fake_wechat):
     clients = [make_client(fake_wechat, tokens=TokenStore()) for _ in range(2)]
     for client in clients:
-        api.get_menu(client=client)
+        menu.get_menu(client=client)
     fake_wechat.revoke_tokens()
     fake_wechat.delay_next(TOKEN, 0.5)
-    _in_threads(*(lambda c=c: api.get_menu(client=c) for c in clients))
+    _in_threads(*(lambda c=c: menu.get_menu(client=c) for c in clients))
     assert fake_wechat.count(TOKEN) == 2  # the first fetch and one forced refresh
 
 
@@ -234,8 +234,8 @@ import sys, django
 django.setup()
 import httpx
 from tests.fake_wechat_server import make_account
-from weizhi.wechat.outbound.client import WeChatClient
-from weizhi.wechat.outbound.tokens import TokenStore
+from weizhi.wechat.api.client import WeChatClient
+from weizhi.wechat.api.tokens import TokenStore
 client = WeChatClient(make_account(sys.argv[1]), http=httpx.Client(), tokens=TokenStore())
 print("ready", flush=True)
 sys.stdin.readline()

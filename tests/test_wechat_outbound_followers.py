@@ -1,10 +1,10 @@
 """Follower and tag sync against the fake WeChat API over HTTP."""
 
 from weizhi.audience.models import Follower, FollowerTag
-from weizhi.wechat.outbound.followers import (
+from weizhi.wechat.followers.roster_tags import sync_followers_task
+from weizhi.wechat.followers.sync import (
     STANDARD_TAGS,
     sync_followers,
-    sync_followers_task,
     sync_tags,
     tag_followers,
 )

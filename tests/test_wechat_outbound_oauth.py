@@ -4,8 +4,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from weizhi.wechat.outbound.errors import WeChatAPIError
-from weizhi.wechat.outbound.oauth import authorize_url, openid_for_code
+from weizhi.wechat.api.errors import WeChatAPIError
+from weizhi.wechat.api.oauth import authorize_url, openid_for_code
 
 pytest_plugins = ["tests.fake_wechat_server"]
 

@@ -5,14 +5,14 @@ import pytest
 
 from tests import factories
 from weizhi.content.models import InfographicPage
-from weizhi.wechat.outbound.models import UploadedMedia, WeChatSend
-from weizhi.wechat.outbound.publishing import run_send
-from weizhi.wechat.outbound.services import (
+from weizhi.wechat.protocol import MassSendJobFinishEvent, PublishedArticle, PublishJobFinishEvent
+from weizhi.wechat.publishing.services import (
     on_mass_send_finished,
     on_publish_job_finished,
     publish_to_wechat,
+    run_send,
 )
-from weizhi.wechat.protocol import MassSendJobFinishEvent, PublishedArticle, PublishJobFinishEvent
+from weizhi.wechat.records.models import UploadedMedia, WeChatSend
 
 pytest_plugins = ["tests.fake_wechat_server"]
 

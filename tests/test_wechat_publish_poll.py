@@ -7,13 +7,12 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
-from weizhi.wechat.outbound.client import default_client
-from weizhi.wechat.outbound.errors import WeChatAPIError
-from weizhi.wechat.outbound.models import WeChatSend
-from weizhi.wechat.outbound.publish_poll import poll_publish, poll_publishes
-from weizhi.wechat.outbound.publishing import POLL_WAITS
-from weizhi.wechat.outbound.services import on_publish_job_finished, publish_to_wechat
+from weizhi.wechat.api.client import default_client
+from weizhi.wechat.api.errors import WeChatAPIError
 from weizhi.wechat.protocol import PublishedArticle, PublishJobFinishEvent
+from weizhi.wechat.publishing.poll import poll_publish, poll_publishes
+from weizhi.wechat.publishing.services import POLL_WAITS, on_publish_job_finished, publish_to_wechat
+from weizhi.wechat.records.models import WeChatSend
 
 pytest_plugins = ["tests.fake_wechat_server"]
 

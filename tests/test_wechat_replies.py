@@ -11,7 +11,7 @@ from tests import factories
 from tests import wechat_sender as wx
 from weizhi.audience.identity import SESSION_FOLLOWER_KEY
 from weizhi.audience.models import Follower
-from weizhi.wechat import router
+from weizhi.wechat.callback import router
 from weizhi.wechat.models import InboundMessage, ReplyCard, ReplyRule
 from weizhi.wechat.protocol import TextMessage
 
@@ -179,7 +179,7 @@ def test_the_bind_action_sends_a_one_time_login_link(client):
 def test_a_forged_or_expired_login_link_logs_nobody_in(client, settings):
     from django.core import signing
 
-    from weizhi.wechat import links
+    from weizhi.wechat.signin import links
 
     forged = client.get("/wechat/login/not-a-token/")
     assert forged.status_code == 400
@@ -197,7 +197,7 @@ def test_a_bound_followers_link_leads_on_but_never_off_site(client):
     from django.core import signing
 
     from tests import test_audience_support as audience
-    from weizhi.wechat import links
+    from weizhi.wechat.signin import links
 
     follower = audience.follower("o-bound")
     follower.member = audience.member(audience.tree()["first"], "D20001")

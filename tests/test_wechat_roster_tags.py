@@ -5,7 +5,7 @@ import pytest
 from tests import test_audience_support as audience
 from weizhi.audience.models import Follower, PoliticalStatus
 from weizhi.audience.services import bind_follower
-from weizhi.wechat.outbound.followers import sync_followers_task
+from weizhi.wechat.followers.roster_tags import sync_followers_task
 
 pytestmark = pytest.mark.django_db
 

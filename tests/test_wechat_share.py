@@ -4,6 +4,7 @@ a fake registry on 127.0.0.1), and the scripts a story page loads only inside We
 import base64
 import hashlib
 import io
+import re
 import socket
 import subprocess
 import sys
@@ -16,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from weizhi.wechat import jssdk_vendor
-from weizhi.wechat.jssdk_vendor import FetchError, fetch
+from weizhi.wechat.signin import jssdk_vendor
+from weizhi.wechat.signin.jssdk_vendor import FetchError, fetch
 
 ROOT = Path(__file__).resolve().parents[1]
 WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50"
@@ -87,7 +88,7 @@ def registry():
 def run_fetch_command(dest: Path, registry_url: str) -> subprocess.CompletedProcess:
     """What `make deps` runs, with the registry overridden as on an intranet."""
     return subprocess.run(
-        [sys.executable, "-m", "weizhi.wechat.jssdk_vendor", "--dest", str(dest)],
+        [sys.executable, "-m", "weizhi.wechat.signin.jssdk_vendor", "--dest", str(dest)],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "NPM_CONFIG_REGISTRY": registry_url},
         capture_output=True,
@@ -243,6 +244,27 @@ def test_inside_wechat_a_story_loads_the_sdk_and_its_share_card(client, home, sh
     assert '<meta property="og:title" content="一线的坚守">' in html
     assert '<meta property="og:description" content="记基层党员的一天">' in html
     assert '<meta property="og:image" content="http://127.0.0.1:8000/media/images/' in html
+
+
+def test_the_share_card_is_the_pages_meta_then_the_scripts_the_wechat_app_adds(
+    client, home, share_on
+):
+    # The content app's template leaves a place the WeChat app fills (a hook): the HTML is
+    # what it was when the template loaded a WeChat tag library itself.
+    page = story()
+    html = client.get(page.url, HTTP_USER_AGENT=WECHAT_UA).content.decode()
+    card = html[html.index('<link rel="canonical"') : html.index(SHARE_TAG)]
+    card = re.sub(r"/media/images/[^\"]+", "/media/images/cover", card)
+    assert card == (
+        f'<link rel="canonical" href="http://127.0.0.1:8000{page.url}">\n'
+        '<meta name="description" content="记基层党员的一天">\n'  # the 摘要, when no SEO text
+        '<meta property="og:type" content="article">\n'
+        '<meta property="og:title" content="一线的坚守">\n'
+        '<meta property="og:description" content="记基层党员的一天">\n'
+        '<meta property="og:image" content="http://127.0.0.1:8000/media/images/cover">\n'
+        f"{SDK_TAG}\n"
+    )
+    assert html[html.index(SHARE_TAG) :].startswith(f"{SHARE_TAG}</script>\n")
 
 
 def test_a_plain_browser_loads_no_wechat_script(client, home, share_on):

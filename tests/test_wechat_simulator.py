@@ -379,3 +379,33 @@ def test_a_view_event_is_stored_and_needs_no_reply(editor):
     assert result["reply"] is None
     item = chat(editor, openid)["items"][-1]
     assert item["said"] == "打开菜单网页 https://example.org/home" and item["event"] == "VIEW"
+
+
+def test_on_the_simulated_account_a_search_answer_is_delivered_whatever_site_url_says(
+    editor, home, settings, django_capture_on_commit_callbacks
+):
+    """The cause of 客服消息发送失败: the late answer went over HTTP to SITE_URL's fake API, an
+    address that need not reach this server. Nothing listens on port 9 here."""
+    from weizhi.wechat.fake.urls import fake_for
+
+    settings.SITE_URL = "http://127.0.0.1:9"
+    forget_account()
+    account = current_account()
+    assert account.simulated
+    factories.article(title="抗洪抢险纪实", cover=factories.image(size=(470, 200)))
+    keyword_rule(
+        name="搜索", keywords="搜索", match="contains", reply_type="action", action="search"
+    )
+    openid = new_follower(editor)
+    exchange(editor, openid, "subscribe")
+    with django_capture_on_commit_callbacks(execute=True):
+        exchange(editor, openid, "text", text="搜索 抗洪")
+    last = chat(editor, openid)["items"][-1]
+    assert last["late"] and last["status_label"] == "已发客服消息", last
+    [card] = last["late_reply"]["articles"]
+    assert card["title"] == "抗洪抢险纪实"
+    # The cover is shown from the page's own origin, not from SITE_URL's.
+    assert card["pic_url"].startswith("/media/") and card["url"].startswith("/")
+    fake = fake_for(account.app_id, account.app_secret)
+    sent = [m for m in fake.state.custom_messages if m["touser"] == openid]
+    assert sent[-1]["news"]["articles"][0]["picurl"].startswith("http://127.0.0.1:9/media/")

@@ -51,7 +51,7 @@ def post(client: Client, message: dict, via: Sender | None = None):
 @pytest.fixture
 def account_on_fake(settings, fake_wechat):  # noqa: F811
     """A real (not simulated) account whose API calls go to the fake WeChat over HTTP."""
-    from weizhi.wechat.outbound.tokens import default_store
+    from weizhi.wechat.api.tokens import default_store
 
     settings.WECHAT_APP_ID = APP_ID
     settings.WECHAT_APP_SECRET = SECRET

@@ -13,7 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from weizhi.env import envbool, envint, envlist, envnetworks, envstr
+from weizhi.env import envbool, envfloat, envint, envlist, envnetworks, envstr
+from weizhi.wechat.inbox.subscribe import parse_fields as _reply_template_fields
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
@@ -40,9 +41,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# `make run HOST=… PORT=…` passes both; the embedded server listens there, so absolute links
+# (share cards, e-mails, the admin's) follow it unless SITE_URL says otherwise.
+SERVE_HOST = envstr("HOST", "127.0.0.1")
+SERVE_PORT = envint("PORT", 8000, minimum=1)
+_LOCAL_NAMES = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+_WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 - names to recognise, not to bind
+if SERVE_HOST not in _WILDCARDS and SERVE_HOST not in _LOCAL_NAMES:
+    _LOCAL_NAMES.append(f"[{SERVE_HOST}]" if ":" in SERVE_HOST else SERVE_HOST)
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", _LOCAL_NAMES)
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _site_url() -> str:
+    if SCALED:
+        return envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    host = "127.0.0.1" if SERVE_HOST in _WILDCARDS else SERVE_HOST
+    host = f"[{host}]" if ":" in host else host
+    return envstr("SITE_URL", f"http://{host}:{SERVE_PORT}").rstrip("/")
+
+
+SITE_URL = _site_url()
 WAGTAILADMIN_BASE_URL = SITE_URL
 
 INSTALLED_APPS = [
@@ -51,8 +70,19 @@ INSTALLED_APPS = [
     "weizhi.analytics",
     "weizhi.search",
     "weizhi.audience",
+    "weizhi.surveys",
+    "weizhi.inbox",
     "weizhi.wechat",
-    "weizhi.wechat.outbound",
+    "weizhi.wechat.records",
+    "weizhi.screen",
+    "weizhi.moderation",
+    "weizhi.voices",
+    "weizhi.quiz",
+    "weizhi.points",
+    "weizhi.weather",
+    "weizhi.news",
+    "weizhi.readaloud",
+    "weizhi.notes",
     "django_tasks",
     "django_tasks_db",
     "wagtail.contrib.forms",
@@ -79,10 +109,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "weizhi.core.middleware.RequestLogMiddleware",
+    # Outside the page cache, which stores pages uncompressed (and their gzip once).
+    "weizhi.core.middleware.CompressionMiddleware",
     "weizhi.content.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "weizhi.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "weizhi.core.middleware.RangeRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +203,11 @@ if _TASKS_BACKEND == "rq":
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL")
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    # Our retrying tasks get RQ retries; workers heartbeat often enough to be seen dead soon.
+    RQ = {
+        "QUEUE_CLASS": "weizhi.core.rqsupport.RetryingQueue",
+        "WORKER_CLASS": "weizhi.core.rqsupport.RQWorker",
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif _TASKS_BACKEND == "db":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -178,6 +216,21 @@ elif _TASKS_BACKEND == "immediate":
 else:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be db, rq or immediate, not {_TASKS_BACKEND!r}")
 TASKS_BACKEND_NAME = _TASKS_BACKEND
+# A task declared with retry=True runs at most this many times (after a crash or an error).
+TASK_MAX_ATTEMPTS = envint("TASK_MAX_ATTEMPTS", 3, minimum=1)
+# Database-queue workers write a heartbeat this often; a worker silent for
+# TASK_WORKER_DEAD_SECONDS is dead and its running tasks are handed on.
+TASK_HEARTBEAT_SECONDS = envint("TASK_HEARTBEAT_SECONDS", 5, minimum=1)
+TASK_WORKER_DEAD_SECONDS = envint("TASK_WORKER_DEAD_SECONDS", 30, minimum=3)
+# Tests only: "name:path" makes the task passing taskqueue.pause_point(name) wait once.
+TASK_TEST_PAUSE = envstr("TASK_TEST_PAUSE")
+# /healthz "tasks": fewer live workers, an older waiting job, or more jobs failed for good in
+# the last hour than these make it fail (503). Tests run tasks at once, with no worker.
+HEALTH_MIN_WORKERS = envint(
+    "HEALTH_MIN_WORKERS", 0 if _TASKS_BACKEND == "immediate" else 1, minimum=0
+)
+HEALTH_MAX_QUEUE_AGE_SECONDS = envint("HEALTH_MAX_QUEUE_AGE_SECONDS", 300, minimum=1)
+HEALTH_MAX_FAILED_JOBS_HOUR = envint("HEALTH_MAX_FAILED_JOBS_HOUR", 10, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -194,6 +247,10 @@ USE_TZ = True
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
+# Chinese for the admin strings Wagtail ships untranslated; looked up before Wagtail's own.
+LOCALE_PATHS = [BASE_DIR / "weizhi" / "locale"]
+# Avatars are drawn locally: no request to Gravatar leaves the machine.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "weizhi" / "static"]
@@ -230,7 +287,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "weizhi.core.uploads.CappedTemporaryFileUploadHandler",  # on disk up to the largest limit
 ]
-DATA_UPLOAD_MAX_NUMBER_FILES = 5  # every upload form takes one file; each may be that large
+# Upload forms take one file, except a submission (投稿): up to 9 images and one spare, so
+# that a tenth is refused with the form's own message; each file may be that large.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Spreadsheet imports (weizhi/core/xlsx.py): what one uploaded file may be and unpack to.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024, minimum=1024)
@@ -274,12 +333,30 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "weizhi@localhost")
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 60, minimum=0)
 # How often the scheduler looks for pages whose scheduled publishing time has come.
 SCHEDULE_PUBLISH_SECONDS = envint("SCHEDULE_PUBLISH_SECONDS", 30, minimum=1)
+# How often followers' new messages are handed to the inbox (留言), in seconds.
+WECHAT_INBOX_SECONDS = envint("WECHAT_INBOX_SECONDS", 15, minimum=1)
 # How often buffered read counts are written to the database.
 COUNTER_FLUSH_SECONDS = envint("COUNTER_FLUSH_SECONDS", 2, minimum=1)
+# Raw activity events and daily visitors are kept this long after their day is rolled up.
+ANALYTICS_RAW_DAYS = envint("ANALYTICS_RAW_DAYS", 90, minimum=1)
+# The 思想动态预警 flag: the rules OR a small model trained on the labelled messages.
+INBOX_FLAG_MODEL = envbool("INBOX_FLAG_MODEL", True)
+# /healthz answers 503 when a read has waited longer than this to be written to the database.
+HEALTH_COUNTER_MAX_AGE_SECONDS = envint("HEALTH_COUNTER_MAX_AGE_SECONDS", 300, minimum=1)
 # Tests flush by hand, so that no thread writes behind their back.
 COUNTER_BACKGROUND_FLUSH = envbool("COUNTER_BACKGROUND_FLUSH", not TESTING)
 # Embedded mode: each web process's journal of reads not yet written, so a crash loses none.
 READ_JOURNAL_DIR = VAR_DIR / "reads"
+
+# /healthz answers 503 when the scheduler has not ticked for this long (it ticks every
+# second), or never ticked; 0 turns the check off (tests, which run no scheduler).
+HEALTH_SCHEDULER_MAX_SECONDS = envint(
+    "HEALTH_SCHEDULER_MAX_SECONDS", 0 if TESTING else 120, minimum=0
+)
+# /metrics (Prometheus text format) is off unless enabled, and then answers only this machine
+# (without proxy headers) and the monitoring addresses listed here; 404 to anyone else.
+METRICS_ENABLED = envbool("METRICS_ENABLED", False)
+METRICS_ALLOW = envnetworks("METRICS_ALLOW")
 
 # The Official Account. Without an AppID, weizhi runs a simulated account (公众号模拟器) whose
 # API calls go to the fake WeChat API it serves itself. An administrator can override all
@@ -302,6 +379,16 @@ if WECHAT_ORIGINAL_ID and not re.fullmatch(r"gh_[0-9A-Za-z]{12}", WECHAT_ORIGINA
     raise ImproperlyConfigured("WECHAT_ORIGINAL_ID must be gh_ and 12 letters or digits")
 if WECHAT_APP_ID and not (WECHAT_APP_SECRET and WECHAT_TOKEN):
     raise ImproperlyConfigured("WECHAT_APP_ID needs WECHAT_APP_SECRET and WECHAT_TOKEN too")
+# 订阅通知 for the inbox's answers after WeChat's 48 hours: the account's template (none: the
+# answer waits on 我的留言) and which template keys carry the title, the answer and the time.
+WECHAT_REPLY_TEMPLATE_ID = envstr("WECHAT_REPLY_TEMPLATE_ID")
+WECHAT_REPLY_TEMPLATE_FIELDS = envstr(
+    "WECHAT_REPLY_TEMPLATE_FIELDS", "thing1:title,thing2:reply,time3:time"
+)
+try:
+    _reply_template_fields(WECHAT_REPLY_TEMPLATE_FIELDS)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"WECHAT_REPLY_TEMPLATE_FIELDS: {_error}") from None
 # Seconds a callback's timestamp may lie from now before it is refused as a replay.
 WECHAT_REPLAY_WINDOW = envint("WECHAT_REPLAY_WINDOW", 300, minimum=10)
 # Web OAuth (snsapi_base) for the H5 pages: only verified service accounts have it.
@@ -312,21 +399,67 @@ WECHAT_JSSDK = envbool("WECHAT_JSSDK", False)
 # comma-separated; WeChat asks for one when 网页授权域名 or JS接口安全域名 is set.
 WECHAT_VERIFY_CODES = envlist("WECHAT_VERIFY_CODES", [])
 
+# Weather (天气预报): "qweather" (和风天气: the account's own API host and a key or a JWT) or
+# "open-meteo"; empty means not configured, and the widget and answers say so politely.
+WEATHER_PROVIDER = envstr("WEATHER_PROVIDER")
+if WEATHER_PROVIDER not in ("", "qweather", "open-meteo"):
+    raise ImproperlyConfigured("WEATHER_PROVIDER must be qweather or open-meteo")
+# The organisation's city: a name (城市名) or a QWeather location id (101010100).
+WEATHER_DEFAULT_CITY = envstr("WEATHER_DEFAULT_CITY", "北京")
+WEATHER_TIMEOUT = envfloat("WEATHER_TIMEOUT", 3.0, minimum=0.1, maximum=30.0)
+WEATHER_CACHE_SECONDS = envint("WEATHER_CACHE_SECONDS", 1800, minimum=1)
+QWEATHER_API_HOST = envstr("QWEATHER_API_HOST")
+QWEATHER_API_KEY = envstr("QWEATHER_API_KEY")
+QWEATHER_JWT = envstr("QWEATHER_JWT")
+OPEN_METEO_FORECAST_URL = envstr(
+    "OPEN_METEO_FORECAST_URL", "https://api.open-meteo.com/v1/forecast"
+)
+OPEN_METEO_GEOCODING_URL = envstr(
+    "OPEN_METEO_GEOCODING_URL", "https://geocoding-api.open-meteo.com/v1/search"
+)
+# Party news (党建资讯): how often the registered feeds are fetched, and the limits on what
+# is read from another site (a feed, a page to repost, each picture in it).
+NEWS_FETCH_SECONDS = envint("NEWS_FETCH_SECONDS", 1800, minimum=60)
+NEWS_HTTP_TIMEOUT = envfloat("NEWS_HTTP_TIMEOUT", 10.0, minimum=0.5, maximum=60.0)
+NEWS_FEED_MAX_BYTES = envint("NEWS_FEED_MAX_BYTES", 2_000_000, minimum=1000)
+NEWS_PAGE_MAX_BYTES = envint("NEWS_PAGE_MAX_BYTES", 3_000_000, minimum=1000)
+NEWS_IMAGE_MAX_BYTES = envint("NEWS_IMAGE_MAX_BYTES", 5_000_000, minimum=1000)
+NEWS_IMAGES_PER_REPOST = envint("NEWS_IMAGES_PER_REPOST", 10, minimum=0)
+# Where the feed items are listed and reposts are drafted (a column's slug).
+NEWS_COLUMN_SLUG = envstr("NEWS_COLUMN_SLUG", "dangjian")
+# Reading addresses on this machine or the private network (the site's own address aside):
+# off, so that a pasted link cannot reach the intranet; tests and an intranet source turn it on.
+NEWS_ALLOW_PRIVATE_ADDRESSES = envbool("NEWS_ALLOW_PRIVATE_ADDRESSES", False)
+# The demo feeds and pages under /news/demo/ (for a fresh install; off in production).
+NEWS_DEMO_FEEDS = envbool("NEWS_DEMO_FEEDS", True)
+
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
+# "json": one JSON object per line (time, level, logger, rid, message, the access fields).
+LOG_FORMAT = envstr("LOG_FORMAT", "line").lower()
+if LOG_FORMAT not in ("line", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be line or json, not {LOG_FORMAT!r}")
+# The share of successful answers that get an access line; errors and slow answers always do.
+ACCESS_LOG_SAMPLE = envfloat("ACCESS_LOG_SAMPLE", 1.0, minimum=0.0, maximum=1.0)
+ACCESS_LOG_SLOW_MS = envint("ACCESS_LOG_SLOW_MS", 1000, minimum=0)
+TASKS_LOG_LEVEL = envstr("TASKS_LOG_LEVEL", "WARNING").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request": {"()": "weizhi.core.logging.RequestContextFilter"}},
+    "filters": {
+        "request": {"()": "weizhi.core.logging.RequestContextFilter"},
+        "tasks": {"()": "weizhi.core.logging.TaskLevelFilter", "level": TASKS_LOG_LEVEL},
+    },
     "formatters": {
         "line": {
             "format": "%(asctime)s %(levelname)s %(name)s rid=%(request_id)s %(message)s",
-        }
+        },
+        "json": {"()": "weizhi.core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "line",
-            "filters": ["request"],
+            "formatter": LOG_FORMAT,
+            "filters": ["request", "tasks"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -334,9 +467,11 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "weizhi.access": {"level": envstr("ACCESS_LOG_LEVEL", "INFO").upper()},
-        # Periodic jobs run every few seconds; only their failures are news.
-        "django_tasks": {"level": envstr("TASKS_LOG_LEVEL", "WARNING").upper()},
-        "rq.worker": {"level": envstr("TASKS_LOG_LEVEL", "WARNING").upper()},
+        # Periodic jobs run every few seconds; only their failures are news. The worker
+        # commands set these loggers to INFO when they start, so the console's "tasks" filter
+        # holds every task logger to TASKS_LOG_LEVEL whatever level it was given.
+        "django_tasks": {"level": TASKS_LOG_LEVEL},
+        "rq.worker": {"level": TASKS_LOG_LEVEL},
         # httpx logs every request at INFO; our client logs one line per WeChat call.
         "httpx": {"level": "WARNING"},
     },

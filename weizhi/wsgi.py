@@ -9,6 +9,6 @@ django_application = get_wsgi_application()
 # Cached reader pages are answered (and counted) before Django builds a request, and so are
 # the messages WeChat POSTs to the callback.
 from weizhi.content.pagecache import CachedPageApp  # noqa: E402
-from weizhi.wechat.fastpath import CallbackApp  # noqa: E402
+from weizhi.wechat.callback.fastpath import CallbackApp  # noqa: E402
 
 application = CallbackApp(CachedPageApp(django_application))

@@ -5,7 +5,7 @@ still works."""
 import pytest
 
 from tests import factories
-from weizhi.wechat.templatetags.wechat_share import vendor_url
+from weizhi.wechat.signin.share import vendor_url
 
 pytestmark = [
     pytest.mark.browser,

@@ -126,7 +126,14 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
     assert cards.locator(".wz-sim__news-title").first.inner_text() == "党章学习心得"
     assert page.locator(".wz-sim__system", has_text="点击菜单「最新文章」").is_visible()
     cover = cards.locator("img.wz-sim__news-pic").first
-    assert cover.evaluate("img => img.complete && img.naturalWidth > 0"), "cover did not load"
+    # The card is in the page before its picture has arrived: wait for the load (or the error).
+    loaded = cover.evaluate(
+        """img => img.complete ? img.naturalWidth > 0 : new Promise(done => {
+            img.addEventListener("load", () => done(img.naturalWidth > 0));
+            img.addEventListener("error", () => done(false));
+        })"""
+    )
+    assert loaded, "cover did not load"
     shot(page, "chat")
 
     page.fill("[data-text]", "搜索 检修")

@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.conf import settings
+
+# In embedded mode each web process flushes its own reads; the scheduler's job then writes the
+# read journals of web processes that died, also when no web process is reading.
+JOURNAL_REPLAY_SECONDS = 30
+# Today's aggregates are this fresh; a day is final once the first run after midnight rolls it.
+ROLLUP_SECONDS = 900
 
 
 class AnalyticsConfig(AppConfig):
@@ -7,14 +14,31 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "统计"
 
     def ready(self) -> None:
+        from weizhi.analytics.health import check_counters
         from weizhi.core.backup import register_pre_backup
+        from weizhi.core.health import register_check
+        from weizhi.core.schedule import register_job, register_on_stop
 
-        register_pre_backup(flush_before_backup)
+        from .rollup import roll_up
+        from .services import flush_counters
+
+        register_pre_backup(flush_buffered_reads)
+        register_check("counters", check_counters)
+        # Counts that web processes left in Redis must not wait for the scheduler's next start.
+        register_on_stop(flush_buffered_reads)
+        register_job(flush_counters, every=flush_interval)
+        register_job(roll_up, every=ROLLUP_SECONDS)
 
 
-def flush_before_backup() -> None:
-    """Reads waiting in Redis belong in the database before it is copied (in embedded mode
-    each web process writes its own buffer within COUNTER_FLUSH_SECONDS)."""
+def flush_interval() -> float:
+    """In scaled mode the counts wait in Redis for the flush job; its first run is at start."""
+    return settings.COUNTER_FLUSH_SECONDS if settings.REDIS_URL else JOURNAL_REPLAY_SECONDS
+
+
+def flush_buffered_reads() -> None:
+    """Reads waiting in Redis belong in the database before it is copied or the scheduler
+    stops (in embedded mode each web process writes its own buffer within
+    COUNTER_FLUSH_SECONDS)."""
     from weizhi.analytics.counters import get_counter
 
     get_counter().flush()

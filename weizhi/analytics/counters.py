@@ -9,16 +9,21 @@ concurrent flushes from several processes never overwrite each other.
 In embedded mode each read is also appended to the process's journal before it is answered
 (weizhi/analytics/journal.py), so the reads of a web process killed before its flush are
 written by whichever process next finds its journal: exactly once, as the journal's name is
-recorded in the transaction that writes its counts.
+recorded in the transaction that writes its counts. In scaled mode a flush claims the counts
+in Redis as a batch with an id of its own, and the id is recorded the same way, so a batch is
+written exactly once however many flushes run and whichever of them dies (RedisCounter).
 """
 
 import atexit
 import logging
 import multiprocessing.util
 import os
+import secrets
+import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,18 +35,37 @@ from wagtail.models import Page
 
 from weizhi.analytics import journal
 from weizhi.analytics.journal import JournalFile, Reads, Visitors
-from weizhi.analytics.models import AppliedJournal, DailyPageStats, DailyVisitor, PageStats
+from weizhi.analytics.models import (
+    AppliedCounterBatch,
+    AppliedJournal,
+    DailyPageStats,
+    DailyVisitor,
+    PageStats,
+)
 
 log = logging.getLogger(__name__)
 
 
 class AlreadyApplied(Exception):
-    """The journal's counts were written before (its process died before removing it)."""
+    """The batch's counts were written before (by a process that died before dropping it, or
+    by another flusher of the same batch)."""
 
 
-def write_batch(reads: Reads, visitors: Visitors, journal_name: str | None = None) -> None:
-    """Add a batch of buffered reads to the database in one transaction; with journal_name,
-    only if that journal was not written before (AlreadyApplied otherwise)."""
+def write_batch(
+    reads: Reads,
+    visitors: Visitors,
+    journal_name: str | None = None,
+    *,
+    batch_id: str | None = None,
+    still_claimed: Callable[[], bool] | None = None,
+) -> None:
+    """Add a batch of buffered reads to the database in one transaction.
+
+    With journal_name (a read journal) or batch_id (a batch claimed in Redis), only if that
+    name was not recorded before, and AlreadyApplied otherwise. still_claimed is asked once
+    the batch id is recorded, in the transaction: False means another flusher wrote the batch
+    and dropped it, and its record is forgotten since.
+    """
     pages = {page_id for page_id, _ in reads} | {page_id for page_id, _, _ in visitors}
     if not pages:
         return
@@ -52,16 +76,14 @@ def write_batch(reads: Reads, visitors: Visitors, journal_name: str | None = Non
     stats = PageStats._meta.db_table
     daily = DailyPageStats._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        # First, so that on PostgreSQL a second writer of the same batch waits here for the
+        # first one's outcome (on SQLite, writers queue for the database at BEGIN).
         if journal_name is not None:
-            # First, so that on PostgreSQL a second writer of the same journal waits here
-            # for the first one's outcome.
-            cursor.execute(
-                f"INSERT INTO {AppliedJournal._meta.db_table} (name, applied_at) "  # noqa: S608
-                "VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
-                [journal_name, connection.ops.adapt_datetimefield_value(timezone.now())],
-            )
-            if cursor.rowcount == 0:
-                raise AlreadyApplied(journal_name)
+            record_once(cursor, AppliedJournal, journal_name)
+        if batch_id is not None:
+            record_once(cursor, AppliedCounterBatch, batch_id)
+            if still_claimed is not None and not still_claimed():
+                raise AlreadyApplied(batch_id)
         add_to_stats(cursor, "reads", [(p, n) for p, n in sorted(totals.items()) if p in existing])
         cursor.executemany(
             f"INSERT INTO {daily} (page_id, day, reads) VALUES (%s, %s, %s) "  # noqa: S608
@@ -79,6 +101,17 @@ def write_batch(reads: Reads, visitors: Visitors, journal_name: str | None = Non
             f"{DailyVisitor._meta.db_table} v WHERE v.page_id = %s) WHERE page_id = %s",
             [(p, p) for p in touched],
         )
+
+
+def record_once(cursor, model: type[AppliedJournal | AppliedCounterBatch], name: str) -> None:
+    """Record that the batch called name is written; AlreadyApplied if it was before."""
+    cursor.execute(
+        f"INSERT INTO {model._meta.db_table} (name, applied_at) "  # noqa: S608
+        "VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+        [name, connection.ops.adapt_datetimefield_value(timezone.now())],
+    )
+    if cursor.rowcount == 0:
+        raise AlreadyApplied(name)
 
 
 def add_to_stats(cursor, column: str, rows: list[tuple[int, int]]) -> None:
@@ -185,6 +218,13 @@ class LocalCounter:
             waiting = sum(sum(b.reads.values()) for b in self._waiting)
             return sum(self._reads.values()) + waiting
 
+    def waiting(self) -> tuple[int, float | None]:
+        """Reads not written yet, and when the oldest came: those in the journals of every web
+        process (they share the directory), or without journals this process's (time unknown)."""
+        if self.journal_dir is None:
+            return self.pending(), None
+        return journal.waiting(self.journal_dir)
+
     def discard(self) -> None:
         """Drop whatever is buffered, journals included, and forget the exit hook (tests,
         reconfiguration)."""
@@ -276,45 +316,176 @@ def forget_removed_journals(directory: Path) -> int:
     return len(gone)
 
 
+# Moves each group of three source keys (reads, visitors, since) to its batch's keys and adds
+# the batch's id to the set of claimed batches, in one step: a count is either still live or in
+# exactly one batch. Returns the ids of the batches that got anything.
+CLAIM = """
+local claimed = {}
+for g = 1, #ARGV do
+  local moved = false
+  for k = 1, 3 do
+    local source, batch = KEYS[1 + (g - 1) * 6 + k], KEYS[1 + (g - 1) * 6 + 3 + k]
+    if redis.call('EXISTS', source) == 1 then
+      redis.call('RENAME', source, batch)
+      moved = true
+    end
+  end
+  if moved then
+    redis.call('SADD', KEYS[1], ARGV[g])
+    table.insert(claimed, ARGV[g])
+  end
+end
+return claimed
+"""
+
+
 class RedisCounter:
-    """A buffer in Redis shared by every web process; the scheduler flushes it."""
+    """A buffer in Redis shared by every web process, written to the database exactly once.
+
+    A flush claims the live counts as a batch under a fresh id (one script renames them away,
+    so the live keys start again empty), writes the batch in one transaction that records its
+    id, and only then drops it. Every flush first finishes the batches already claimed: those
+    of a flusher that died (before or after its write) and those another one is writing now.
+    The recorded id makes a second write of a batch a no-op; PostgreSQL makes the second
+    writer wait on it for the first one's outcome, SQLite serialises writers anyway.
+    """
 
     READS = "weizhi:counter:reads"
     VISITORS = "weizhi:counter:visitors"
+    # When the oldest live count was recorded; moves with the batch.
+    SINCE = "weizhi:counter:since"
+    # The ids of the batches claimed and not dropped yet.
+    BATCHES = "weizhi:counter:batches"
+    # Where versions before exactly-once flushes set a batch aside: adopted as a batch.
+    LEGACY = (f"{READS}:flushing", f"{VISITORS}:flushing", f"{SINCE}:flushing")
 
     def __init__(self, url: str) -> None:
         import redis
 
         self.redis = redis.Redis.from_url(url)
+        self._claim = self.redis.register_script(CLAIM)
+        self._forgotten_at = float("-inf")
+
+    @staticmethod
+    def batch_keys(batch_id: str) -> tuple[str, str, str]:
+        return tuple(
+            f"weizhi:counter:batch:{batch_id}:{part}" for part in ("reads", "visitors", "since")
+        )
 
     def record(self, page_id: int, reader: str | None, day: date, reads: int = 1) -> None:
-        pipe = self.redis.pipeline(transaction=False)
+        # MULTI, so that a claim takes a count and the time of the batch's first one together.
+        pipe = self.redis.pipeline(transaction=True)
         if reads:
             pipe.hincrby(self.READS, f"{page_id}:{day.isoformat()}", reads)
         if reader:
             pipe.sadd(self.VISITORS, f"{page_id}:{day.isoformat()}:{reader}")
+        pipe.set(self.SINCE, repr(time.time()), nx=True)
         pipe.execute()
 
     def pending(self) -> int:
-        return sum(int(v) for v in self.redis.hvals(self.READS))
+        return self.waiting()[0]
+
+    def waiting(self) -> tuple[int, float | None]:
+        """Reads not in the database yet (live and in claimed batches), and the time the
+        oldest of them was recorded (None when there are none)."""
+        ids = sorted(m.decode() for m in self.redis.smembers(self.BATCHES))
+        pipe = self.redis.pipeline(transaction=False)
+        for reads_key, _visitors, since_key in [
+            (self.READS, self.VISITORS, self.SINCE),
+            *map(self.batch_keys, ids),
+        ]:
+            pipe.hvals(reads_key)
+            pipe.get(since_key)
+        answers = pipe.execute()
+        reads = sum(int(v) for counts in answers[0::2] for v in counts)
+        times = [float(t) for t in answers[1::2] if t is not None]
+        return reads, min(times, default=None)
 
     def flush(self) -> None:
-        # Move the live keys aside first; a batch that fails to write stays aside and is
-        # written on the next flush, before anything newer.
-        reads_key, visitors_key = f"{self.READS}:flushing", f"{self.VISITORS}:flushing"
-        for live, aside in ((self.READS, reads_key), (self.VISITORS, visitors_key)):
-            if not self.redis.exists(aside) and self.redis.exists(live):
-                self.redis.rename(live, aside)
+        """Write every claimed batch, then claim the live counts and write them.
+
+        A failed write raises and leaves its batch claimed; the next flush writes it before
+        claiming anything new.
+        """
+        for batch_id in sorted(m.decode() for m in self.redis.smembers(self.BATCHES)):
+            self.write(batch_id)
+        for batch_id in self.claim():
+            stop_here_in_tests("claimed")
+            self.write(batch_id)
+        if time.monotonic() - self._forgotten_at > FORGET_EVERY_SECONDS:
+            self.forget_dropped_batches()
+
+    def claim(self) -> list[str]:
+        """Move the live counts (and any left by an older version) into batches of their own."""
+        stamp = f"{time.time_ns() // 1000:x}"
+        ids = [f"{stamp}-{secrets.token_hex(6)}" for _ in range(2)]
+        keys = [
+            *(self.READS, self.VISITORS, self.SINCE, *self.batch_keys(ids[0])),
+            *(*self.LEGACY, *self.batch_keys(ids[1])),
+        ]
+        return [b.decode() for b in self._claim(keys=[self.BATCHES, *keys], args=ids)]
+
+    def read_batch(self, batch_id: str) -> tuple[Reads, Visitors]:
+        """A claimed batch's counts (none once it is dropped)."""
+        reads_key, visitors_key, _since = self.batch_keys(batch_id)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hgetall(reads_key)
+        pipe.smembers(visitors_key)
+        fields, members = pipe.execute()
         reads: Reads = Counter()
-        for field, count in self.redis.hgetall(reads_key).items():
+        for field, count in fields.items():
             page_id, day = field.decode().split(":")
             reads[(int(page_id), date.fromisoformat(day))] += int(count)
         visitors: Visitors = set()
-        for member in self.redis.smembers(visitors_key):
+        for member in members:
             page_id, day, reader = member.decode().split(":", 2)
             visitors.add((int(page_id), date.fromisoformat(day), reader))
-        write_batch(reads, visitors)
-        self.redis.delete(reads_key, visitors_key)
+        return reads, visitors
+
+    def write(self, batch_id: str) -> bool:
+        """Write a claimed batch once, then drop it; False when it had been written before."""
+        reads, visitors = self.read_batch(batch_id)
+        try:
+            write_batch(
+                reads, visitors, batch_id=batch_id, still_claimed=lambda: self.is_claimed(batch_id)
+            )
+        except AlreadyApplied:
+            log.info("counter batch %s was written before; dropping it", batch_id)
+            written = False
+        else:
+            written = True
+            stop_here_in_tests("written")
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(*self.batch_keys(batch_id))
+        pipe.srem(self.BATCHES, batch_id)
+        pipe.execute()
+        return written
+
+    def is_claimed(self, batch_id: str) -> bool:
+        stop_here_in_tests("recorded")
+        return bool(self.redis.sismember(self.BATCHES, batch_id))
+
+    def forget_dropped_batches(self) -> int:
+        """Forget the recorded ids of batches no longer in Redis.
+
+        The records are read before the set: a batch recorded by then was claimed by then, so
+        if the set no longer holds it, it was dropped, and a dropped batch never comes back
+        (ids are never reused).
+        """
+        self._forgotten_at = time.monotonic()
+        names = list(AppliedCounterBatch.objects.values_list("name", flat=True))
+        claimed = {m.decode() for m in self.redis.smembers(self.BATCHES)} if names else set()
+        gone = [name for name in names if name not in claimed]
+        for start in range(0, len(gone), 500):
+            AppliedCounterBatch.objects.filter(name__in=gone[start : start + 500]).delete()
+        return len(gone)
+
+
+def stop_here_in_tests(point: str) -> None:
+    """Tests SIGKILL a flusher at a known point: with WEIZHI_FLUSH_STOP_AT naming it, the
+    process stops itself there (SIGSTOP) for the test to find. Unset, this does nothing."""
+    if os.environ.get("WEIZHI_FLUSH_STOP_AT") == point:
+        os.kill(os.getpid(), signal.SIGSTOP)
 
 
 _counter: LocalCounter | RedisCounter | None = None

@@ -15,7 +15,9 @@ commit and the removal a no-op instead of a second count. No Django here.
 import fcntl
 import logging
 import os
+import re
 import secrets
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -44,7 +46,8 @@ class JournalFile:
     @classmethod
     def create(cls, directory: Path) -> "JournalFile":
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}"
+        # The time in the name is the journal's first read (health reports its age).
+        path = directory / f"{os.getpid()}-{int(time.time())}-{secrets.token_hex(8)}{SUFFIX}"
         # Locked under a name no one looks for, then renamed: a claimer never sees it unlocked.
         fresh = path.with_suffix(".new")
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -124,3 +127,31 @@ def orphans(directory: Path) -> Iterator[JournalFile]:
         journal = JournalFile.claim(path)
         if journal is not None:
             yield journal
+
+
+def created_at(path: Path) -> float:
+    """When the journal was made, which is when its first read came: from its name, or its
+    last write for a journal named before names carried the time."""
+    parts = path.name.removesuffix(SUFFIX).split("-")
+    if len(parts) == 3 and parts[1].isdigit():
+        return float(parts[1])
+    return path.stat().st_mtime
+
+
+READS_FIELD = re.compile(rb"^\d+ \d+ (\d+) ", re.MULTILINE)
+
+
+def waiting(directory: Path) -> tuple[int, float | None]:
+    """The reads in every journal in directory, of live processes and of dead ones, and when
+    the oldest journal was made (None without journals). Reads without taking any lock."""
+    reads, oldest = 0, None
+    for path in directory.glob(f"*{SUFFIX}"):
+        try:
+            data = path.read_bytes()
+            made = created_at(path)
+        except FileNotFoundError:  # written and removed meanwhile
+            continue
+        complete = data[: data.rfind(b"\n") + 1]
+        reads += sum(int(n) for n in READS_FIELD.findall(complete))
+        oldest = made if oldest is None else min(oldest, made)
+    return reads, oldest

@@ -63,3 +63,133 @@ class AppliedJournal(models.Model):
     class Meta:
         verbose_name = "已写入的阅读日志"
         verbose_name_plural = verbose_name
+
+
+class AppliedCounterBatch(models.Model):
+    """A batch of read counts claimed in Redis whose counts are in the totals, kept while the
+    batch is still in Redis, so that a flusher that finds it there (left by one that died after
+    writing it, or being written by another right now) never counts it twice."""
+
+    name = models.CharField("批次", max_length=64, primary_key=True)
+    applied_at = models.DateTimeField("写入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已写入的计数批次"
+        verbose_name_plural = verbose_name
+
+
+class ActivityKind(models.TextChoices):
+    QUIZ = "quiz", "答题"
+    READING = "reading", "诵读"
+    NOTE = "note", "学习笔记"
+    COMMENT = "comment", "留言评论"
+    SUBMISSION = "submission", "投稿"
+    SURVEY = "survey", "问卷"
+    CHECKIN = "checkin", "签到"
+    MESSAGE = "message", "来信"
+    REPLY = "reply", "答复"
+    SUBSCRIBE = "subscribe", "关注"
+    UNSUBSCRIBE = "unsubscribe", "取消关注"
+
+
+class ActivityEvent(models.Model):
+    """One thing a member or follower did, written by events.record(); raw, pruned after
+    ANALYTICS_RAW_DAYS once rolled up into DailyActivity."""
+
+    kind = models.CharField("活动", max_length=16, choices=ActivityKind.choices)
+    day = models.DateField("日期", db_index=True)
+    at = models.DateTimeField("时间")
+    member = models.ForeignKey(
+        "audience.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    follower = models.ForeignKey(
+        "audience.Follower", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    branch = models.ForeignKey(
+        "audience.Branch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    key = models.CharField("去重键", max_length=100, blank=True)
+    value = models.FloatField("数值", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "活动事件"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key"], condition=~models.Q(key=""), name="activity_event_once"
+            )
+        ]
+
+
+class DailyActivity(models.Model):
+    """Events of one kind on one day in one branch (branch empty: no branch known)."""
+
+    day = models.DateField("日期", db_index=True)
+    kind = models.CharField("活动", max_length=16, choices=ActivityKind.choices)
+    branch = models.ForeignKey(
+        "audience.Branch", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    events = models.IntegerField("次数", default=0)
+    people = models.IntegerField("人数", default=0)
+    value_sum = models.FloatField("数值合计", default=0)
+    value_count = models.IntegerField("有数值的次数", default=0)
+
+    class Meta:
+        verbose_name = "每日活动汇总"
+        verbose_name_plural = verbose_name
+        permissions = [
+            ("view_dashboard", "查看数据统计"),
+            ("view_all_units", "查看全部组织的数据统计"),
+        ]
+        # Covering: a dashboard's sums over a year are read from the index alone.
+        indexes = [
+            models.Index(
+                fields=["day", "kind", "branch", "events", "people", "value_sum", "value_count"],
+                name="daily_activity_cover",
+            )
+        ]
+
+
+class DailyPageSummary(models.Model):
+    """One page's day: reads, unique visitors and likes, with its column, kept after the raw
+    visitors are pruned."""
+
+    day = models.DateField("日期", db_index=True)
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    column = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reads = models.BigIntegerField("阅读量", default=0)
+    visitors = models.BigIntegerField("访客数", default=0)
+    likes = models.BigIntegerField("点赞数", default=0)
+
+    class Meta:
+        verbose_name = "每日页面汇总"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["page", "day"], name="daily_page_summary_once")
+        ]
+
+
+class DailyAudience(models.Model):
+    """Followers and members as they stood at the end of a day (for the over-time chart)."""
+
+    day = models.DateField("日期", primary_key=True)
+    followers = models.IntegerField("关注者", default=0)
+    members = models.IntegerField("党员", default=0)
+    bound = models.IntegerField("已绑定", default=0)
+
+    class Meta:
+        verbose_name = "每日用户数"
+        verbose_name_plural = verbose_name
+
+
+class RolledDay(models.Model):
+    """A day whose raw events are in the aggregates (only such days are pruned)."""
+
+    day = models.DateField("日期", primary_key=True)
+    rolled_at = models.DateTimeField("汇总时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "已汇总日期"
+        verbose_name_plural = verbose_name

@@ -6,13 +6,13 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.http.cookie import parse_cookie
 from django.utils import timezone
-from django_tasks import task
 
 from weizhi.analytics import readers
 from weizhi.analytics.counters import add_to_stats, get_counter
 from weizhi.analytics.models import Like, PageStats
 from weizhi.analytics.readers import READER_COOKIE
 from weizhi.audience.identity import current_follower
+from weizhi.core.taskqueue import task
 
 
 @dataclass(frozen=True)

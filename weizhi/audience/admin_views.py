@@ -24,6 +24,7 @@ from weizhi.core.uploads import SizeLimitUploadHandler
 from . import identity, roster_import, services
 from .models import BindingRequest
 from .roster_import import build_template
+from .roster_plan import KEEP, MISSING_CHOICES
 from .roster_tasks import check_roster_upload, import_roster_upload
 from .scope import may_reset_passwords, visible, visible_members
 
@@ -116,7 +117,7 @@ def import_status_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, "处理文件时出错，没有写入任何数据。请稍后重试，或联系系统管理员。")
         return redirect("audience_import")
     if job["step"] == "import" and job.get("ok"):
-        messages.success(request, f"已导入 {job['count']} 名党员。")
+        messages.success(request, _done_message(job))
         return redirect("audience_member:index")
     return _page(
         request,
@@ -125,9 +126,22 @@ def import_status_view(request: HttpRequest) -> HttpResponse:
         shown_errors=job["errors"],
         preview=job["preview"],
         rejected=job["step"] == "import",
+        work=job.get("new_count", 0) + job.get("changed_count", 0),
+        missing_choices=MISSING_CHOICES.items(),
         form=UploadForm(),
         **_limits(),
     )
+
+
+def _done_message(job: dict) -> str:
+    parts = []
+    if job.get("created", job.get("count")):
+        parts.append(f"新增 {job.get('created', job.get('count'))} 名党员")
+    if job.get("updated"):
+        parts.append(f"更新 {job['updated']} 名党员")
+    if job.get("retired"):
+        parts.append(f"{job['retired']} 名党员标记为不在册")
+    return "已导入：" + "，".join(parts) + "。" if parts else "导入完成，名册没有变化。"
 
 
 @require_POST
@@ -139,8 +153,10 @@ def confirm_import_view(request: HttpRequest) -> HttpResponse:
     if not checked or roster_import.claim_upload(request.user.pk, token) is None:
         messages.error(request, "没有待确认的导入文件，或文件已过期，请重新上传。")
         return redirect("audience_import")
+    missing = request.POST.get("missing", KEEP)
+    missing = missing if missing in MISSING_CHOICES else KEEP
     roster_import.save_job_state(request.user.pk, token, "import", done=False)
-    import_roster_upload.enqueue(request.user.pk, token)
+    import_roster_upload.enqueue(request.user.pk, token, missing, job.get("fingerprint"))
     return redirect("audience_import_status")
 
 

@@ -23,6 +23,7 @@ from .models import (
     Follower,
     Member,
 )
+from .tasks import sync_follower_tags, sync_member_tags
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -35,8 +36,6 @@ def audit(action: str, *, user=None, by_member: Member | None = None, **fields: 
 
 
 def _sync_tags_later(member: Member | None = None, follower: Follower | None = None) -> None:
-    from .tasks import sync_follower_tags, sync_member_tags
-
     if member is not None:
         transaction.on_commit(lambda: sync_member_tags.enqueue(member.pk))
     if follower is not None:
@@ -113,6 +112,47 @@ def unbind_follower(
             detail={"reason": reason} if reason else {},
         )
         _sync_tags_later(follower=follower)
+
+
+def follower_for_sign_in(openid: str, **new_fields: bool) -> Follower:
+    """The follower signing in on the web (WeChat's web OAuth, or a login link sent in the
+    chat), added with `new_fields` when WeChat has not told us of them yet."""
+    follower, _ = Follower.objects.get_or_create(openid=openid, defaults=new_fields)
+    return follower
+
+
+@transaction.atomic
+def mirror_followers(fields: dict[str, dict[str, Any]], tag_pks: dict[str, list[int]]) -> int:
+    """Followers as WeChat lists them (the follower sync), by openid: the new ones added, the
+    others' fields updated, and everyone's tags set to the given FollowerTag pks. How many
+    were new."""
+    existing = Follower.objects.in_bulk(list(fields), field_name="openid")
+    new = [Follower(openid=o, **f) for o, f in fields.items() if o not in existing]
+    Follower.objects.bulk_create(new)
+    for openid, follower in existing.items():
+        for name, value in fields[openid].items():
+            setattr(follower, name, value)
+    if existing:
+        names = sorted({name for openid in existing for name in fields[openid]})
+        Follower.objects.bulk_update(existing.values(), names)
+    followers = Follower.objects.in_bulk(list(fields), field_name="openid")
+    through = Follower.tags.through
+    through.objects.filter(follower__in=followers.values()).delete()
+    through.objects.bulk_create(
+        through(follower_id=followers[openid].pk, followertag_id=pk)
+        for openid, pks in tag_pks.items()
+        for pk in pks
+    )
+    return len(new)
+
+
+def mark_unfollowed_except(openids: list[str]) -> int:
+    """Real followers missing from WeChat's full list have unfollowed; how many."""
+    return (
+        Follower.objects.filter(subscribed=True, simulated=False)
+        .exclude(openid__in=openids)
+        .update(subscribed=False)
+    )
 
 
 def verify_identity(employee_number: str, name: str, phone_last4: str) -> Member | None:

@@ -1,6 +1,6 @@
 """Keeping followers' WeChat tags in step with the roster, after each change."""
 
-from django_tasks import task
+from weizhi.core.taskqueue import task
 
 from .models import Follower
 from .tags import apply_follower_tags

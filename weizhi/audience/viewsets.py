@@ -7,7 +7,8 @@ history, usage), so a 支部书记 who types another branch's URL gets a 404, no
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Count
+from django.db.models import F, Func, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -16,7 +17,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -83,9 +84,29 @@ class ScopedViewSet(ModelViewSet):
 # Branches ---------------------------------------------------------------------------------
 
 
+def _active_members(**lookup) -> Coalesce:
+    """The number of 在册 members matching ``lookup``, as a subquery of the branch list: one
+    query for the whole page, however many branches it shows."""
+    members = (
+        Member.objects.active()
+        .filter(**lookup)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(members[:1]), 0)
+
+
 class BranchIndexView(ScopedIndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().annotate(member_count=Count("members"))
+        return (
+            super()
+            .get_base_queryset()
+            .annotate(
+                member_count=_active_members(branch=OuterRef("pk")),
+                subtree_count=_active_members(branch__path__startswith=OuterRef("path")),
+            )
+        )
 
 
 class BranchViewSet(ScopedViewSet):
@@ -95,7 +116,12 @@ class BranchViewSet(ScopedViewSet):
     icon = "folder-open-inverse"
     menu_label = "党组织"
     add_to_admin_menu = False
-    list_display = ["indented_name", "kind", Column("member_count", label="直属人数")]
+    list_display = [
+        "indented_name",
+        "kind",
+        Column("member_count", label="直属人数"),
+        Column("subtree_count", label="合计"),
+    ]
     list_filter = ["kind"]
     search_fields = ["name"]
     search_backend_name = None
@@ -197,7 +223,15 @@ class MemberViewSet(ScopedViewSet):
     index_view_class = MemberIndexView
     icon = "group"
     menu_label = "党员名册"
-    list_display = ["name", "employee_number", "branch", "status", "phone", "department", "active"]
+    list_display = [
+        "name",
+        "employee_number",
+        "branch",
+        "status",
+        "phone",
+        "department",
+        BooleanColumn("active", label="在册", sort_key="active"),
+    ]
     filterset_class = MemberFilterSet
     search_fields = ["name", "employee_number", "department"]
     search_backend_name = None
@@ -249,11 +283,17 @@ class FollowerViewSet(ScopedViewSet):
     model = Follower
     icon = "user"
     menu_label = "粉丝"
-    list_display = ["__str__", "member", "subscribed", "subscribed_at"]
+    list_display = [
+        "__str__",
+        "member",
+        BooleanColumn("subscribed", label="已关注", sort_key="subscribed"),
+        "subscribed_at",
+    ]
     list_filter = ["subscribed", "simulated"]
     search_fields = ["openid", "remark", "member__name"]
     search_backend_name = None
-    form_fields = ["remark", "tags"]
+    # A panel heading: the field has no verbose_name and would show as "Tags".
+    panels = [FieldPanel("remark"), FieldPanel("tags", heading="标签")]
     copy_view_enabled = False
 
 

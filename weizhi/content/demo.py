@@ -430,9 +430,10 @@ def _build_story(story: Story, library: ImageLibrary, now: datetime, index: int)
         ]
         page.text_version = text_version(story.sheets)
     elif story.kind == "video":
-        # No video files ship with the demo; the player shows the poster. URLField wants
-        # an absolute address, hence SITE_URL.
-        page.video_url = f"{settings.SITE_URL}/media/demo/{story.slug}.mp4"
+        # A few seconds drawn for the demo (weizhi/content/demo_video.py), served as a static
+        # file with range requests. URLField wants an absolute address, hence SITE_URL; the
+        # page writes it back as a path (VideoPage.source), so any port works.
+        page.video_url = f"{settings.SITE_URL}{settings.STATIC_URL}weizhi/demo/{story.slug}.mp4"
         page.poster = page.cover
         page.series = story.series
         page.duration_seconds = story.duration

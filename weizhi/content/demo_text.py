@@ -7,6 +7,9 @@ the facts about party rules and the law are the real ones.
 
 from dataclasses import dataclass
 
+# The demo's video clips (weizhi/static/weizhi/demo/, drawn by demo_video.py) last 6 s each.
+DEMO_CLIP_SECONDS = 6
+
 
 @dataclass(frozen=True)
 class Art:
@@ -928,7 +931,7 @@ SHIPIN = [
         slug="dangke-bazhang-yiwu",
         kind="video",
         series="lesson",
-        duration=486,
+        duration=DEMO_CLIP_SECONDS,
         title="微党课｜党章里的八项义务",
         summary="八分钟讲清党员的八项义务，每一项都联系身边事。",
         days_ago=11,
@@ -955,7 +958,7 @@ SHIPIN = [
         slug="zhengce-sanguan-sanbixu",
         kind="video",
         series="policy",
-        duration=312,
+        duration=DEMO_CLIP_SECONDS,
         title="政策解读｜安全生产法里的“三管三必须”",
         summary="管行业、管业务、管生产经营，都必须管安全。",
         days_ago=24,
@@ -980,7 +983,7 @@ SHIPIN = [
         slug="zhuanjia-xunhou-jianxiu",
         kind="video",
         series="expert",
-        duration=540,
+        duration=DEMO_CLIP_SECONDS,
         title="专家视点｜汛后设备检修要抓住哪些重点",
         summary="受淹设备能不能马上投运？专家给出建议。",
         days_ago=42,
@@ -1005,7 +1008,7 @@ SHIPIN = [
         slug="dangke-lao-dangfei-shouju",
         kind="video",
         series="lesson",
-        duration=395,
+        duration=DEMO_CLIP_SECONDS,
         title="微党课｜从一张老党费收据说起",
         summary="一位老党员珍藏了四十年的党费收据，讲述初心的分量。",
         days_ago=57,

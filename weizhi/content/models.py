@@ -14,8 +14,13 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from weizhi.analytics.services import stats_for
 from weizhi.content.blocks import ImageBlock, body_blocks, topic_blocks
+from weizhi.content.listing import paginate, with_covers
+from weizhi.content.slugs import ReadableSlugMixin
+from weizhi.core.siteurl import as_local
 
+HOME_LATEST = 12  # stories under the pinned ones on the home page
 STORY_TYPES = [
     "content.ArticlePage",
     "content.RepostPage",
@@ -60,22 +65,37 @@ class HomePage(CachedPageMixin, Page):
     intro = models.CharField("欢迎语", max_length=200, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    # The home is the site's root: its address and menus are set by the site, not the page.
+    promote_panels: list = []
     subpage_types = ["content.ColumnPage", "content.TopicPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
+    # The explorer lists the columns as the reader's tabs show them: in the tree's order,
+    # which editors change by dragging; the tabs read the same order (child_of sorts by path).
+    admin_default_ordering = "ord"
 
     class Meta:
         verbose_name = "门户首页"
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from weizhi.content.reader import home_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(home_context(self))
+        published = StoryPage.objects.published().descendant_of(self)
+        pinned = list(with_covers(published.pinned(timezone.now()).order_by("-pinned_until"))[:5])
+        latest = with_covers(published.exclude(pk__in=[p.pk for p in pinned]).newest_first())
+        context["columns"] = ColumnPage.objects.child_of(self).live().in_menu()
+        context["latest"] = paginate(latest, request, HOME_LATEST)
+        # The headline and the 专题 belong to the front page, not to its later pages.
+        first = context["latest"].number == 1
+        context["pinned"] = pinned if first else []
+        context["topics"] = (
+            TopicPage.objects.child_of(self).live().public().order_by("-first_published_at")
+            if first
+            else []
+        )
         return context
 
 
-class ColumnPage(CachedPageMixin, Page):
+class ColumnPage(ReadableSlugMixin, CachedPageMixin, Page):
     description = models.CharField("栏目简介", max_length=200, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("description")]
@@ -93,10 +113,10 @@ class ColumnPage(CachedPageMixin, Page):
         verbose_name = "栏目"
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from weizhi.content.reader import column_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(column_context(self, request))
+        stories = with_covers(StoryPage.objects.published().in_column(self).newest_first())
+        context["columns"] = ColumnPage.objects.child_of(self.get_parent()).live().in_menu()
+        context["stories"] = paginate(stories, request)
         return context
 
 
@@ -106,7 +126,7 @@ class StoryTag(TaggedItemBase):
     )
 
 
-class StoryPage(CachedPageMixin, Page):
+class StoryPage(ReadableSlugMixin, CachedPageMixin, Page):
     """What every item in a column has in common; never created on its own."""
 
     summary = models.CharField("摘要", max_length=200, blank=True)
@@ -141,8 +161,10 @@ class StoryPage(CachedPageMixin, Page):
         FieldRowPanel([FieldPanel("author"), FieldPanel("display_date")]),
         FieldPanel("body"),
     ]
+    # No SEO title, search-engine description or menu flag: readers arrive from WeChat, the
+    # share card and the page's description come from 摘要, and stories are not in menus.
     promote_panels = [
-        *Page.promote_panels,
+        MultiFieldPanel([FieldPanel("slug")], heading="页面地址"),
         MultiFieldPanel([FieldPanel("tags"), FieldPanel("pinned_until")], heading="标签与置顶"),
     ]
     search_fields = [
@@ -170,8 +192,6 @@ class StoryPage(CachedPageMixin, Page):
         return self.specific_class._meta.verbose_name if self.specific_class else ""
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from weizhi.analytics.services import stats_for
-
         context = super().get_context(request, *args, **kwargs)
         context["stats"] = stats_for(self.pk)
         context["column"] = self.get_parent()
@@ -291,10 +311,10 @@ class VideoPage(StoryPage):
 
     @property
     def source(self) -> str:
-        return self.video.url if self.video_id else self.video_url
+        return self.video.url if self.video_id else as_local(self.video_url)
 
 
-class TopicPage(CachedPageMixin, Page):
+class TopicPage(ReadableSlugMixin, CachedPageMixin, Page):
     """专题: a campaign or anniversary page composed from blocks."""
 
     banner = models.ForeignKey(
@@ -314,6 +334,8 @@ class TopicPage(CachedPageMixin, Page):
         FieldPanel("intro"),
         FieldPanel("body"),
     ]
+    # Every live 专题 is linked from the home page; only its address is the editor's to set.
+    promote_panels = [MultiFieldPanel([FieldPanel("slug")], heading="页面地址")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["content.HomePage"]
     subpage_types: list[str] = []

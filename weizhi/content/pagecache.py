@@ -13,24 +13,26 @@ Purging bumps a generation shared by all processes (a file's mtime in embedded m
 cache key in Redis), which is cheap to check on every request and makes publishing visible
 everywhere at once. The Host header is part of the key, so only hosts Django has accepted
 (through ALLOWED_HOSTS) ever have entries.
+
+A page is compressed once, when it is stored, and a reader whose browser accepts gzip gets
+the compressed body from either door (cached pages carry no CSRF token or other secret, see
+``weizhi.core.middleware.CompressionMiddleware``).
 """
 
 import hashlib
-import logging
-import secrets
 import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from weizhi.analytics.readers import reader_cookie_header, set_reader_cookie
 from weizhi.analytics.services import reader_of, reader_of_request, record_read
 from weizhi.core.generation import Generation
-from weizhi.core.logging import request_id_var
-
-access_log = logging.getLogger("weizhi.access")
+from weizhi.core.middleware import accepts_gzip, gzipped
+from weizhi.core.requestlog import RequestLog, wsgi_path
 
 SKIP_PREFIXES = (
     "/admin",
@@ -42,9 +44,23 @@ SKIP_PREFIXES = (
     "/documents/",
 )
 # Headers that belong to one answer, not to the page.
-NOT_REPLAYED = {"set-cookie", "x-request-id", "x-page-cache", "cache-control", "content-length"}
+NOT_REPLAYED = {
+    "set-cookie",
+    "x-request-id",
+    "x-page-cache",
+    "cache-control",
+    "content-length",
+    "content-encoding",
+}
 
-Entry = tuple[bytes, list[tuple[str, str]], int | None]  # body, headers, page id to count
+# body, headers, page id to count, the body gzipped (None when that is not smaller)
+Entry = tuple[bytes, list[tuple[str, str]], int | None, bytes | None]
+
+# Set in the environ by the WSGI layer when it looked the page up and missed: the key, so that
+# Django's middleware neither works it out nor looks it up again.
+# "page2:" since entries hold a compressed copy too: an upgrade never reads an old entry.
+KEY_PREFIX = "page2:"
+MISSED = "weizhi.page_cache_missed"
 
 
 PAGES = Generation("pagecache")
@@ -68,20 +84,23 @@ def cacheable(environ: dict) -> bool:
 
 def cache_key(environ: dict) -> str:
     # The WSGI layer already worked it out for a request it passes on to Django.
-    if "weizhi.page_cache_key" in environ:
-        return environ["weizhi.page_cache_key"]
+    if MISSED in environ:
+        return environ[MISSED]
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     where = f"{host}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
     if "MicroMessenger" in environ.get("HTTP_USER_AGENT", ""):
         where += "#wechat"  # inside WeChat a story carries the share-card scripts
     digest = hashlib.blake2b(where.encode("utf-8", "surrogateescape"), digest_size=16)
-    return f"page:{generation()}:{digest.hexdigest()}"
+    return f"{KEY_PREFIX}{generation()}:{digest.hexdigest()}"
 
 
 def replay(entry: Entry, environ: dict) -> tuple[bytes, list[tuple[str, str]]]:
     """The body and headers of a cached answer, with this reader's read counted."""
-    body, headers, page_id = entry
+    body, headers, page_id, packed = entry
     headers = [*headers, ("Cache-Control", "no-cache"), ("X-Page-Cache", "hit")]
+    if packed is not None and accepts_gzip(environ):
+        body = packed
+        headers.append(("Content-Encoding", "gzip"))
     if page_id is not None and environ["REQUEST_METHOD"] == "GET":
         # A request with the session cookie never comes here: no follower to look for.
         reader = reader_of(environ)
@@ -107,7 +126,7 @@ class PageCacheMiddleware:
             self._count_fresh(request, response)
             return response
         key = cache_key(request.META)
-        entry: Entry | None = cache.get(key)
+        entry: Entry | None = None if MISSED in request.META else cache.get(key)
         if entry is not None:
             body, headers = replay(entry, request.META)
             response = HttpResponse(body)
@@ -119,10 +138,17 @@ class PageCacheMiddleware:
             return response
         response = self.get_response(request)
         if response.status_code == 200 and getattr(response, "weizhi_cacheable", False):
+            patch_vary_headers(response, ("Accept-Encoding",))
             headers = [(k, v) for k, v in response.items() if k.lower() not in NOT_REPLAYED]
             page_id = getattr(response, "weizhi_count_page", None)
-            cache.set(key, (response.content, headers, page_id), settings.PAGE_CACHE_SECONDS)
+            packed = gzipped(response.content)
+            entry = (response.content, headers, page_id, packed)
+            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
+            if packed is not None and accepts_gzip(request.META):
+                response.content = packed
+                response["Content-Length"] = str(len(packed))
+                response["Content-Encoding"] = "gzip"
         # Browsers and proxies must come back to us, so that every read is counted.
         response["Cache-Control"] = "no-cache"
         self._count_fresh(request, response)
@@ -155,23 +181,20 @@ class CachedPageApp:
         if not cacheable(environ):
             return self.app(environ, start_response)
         started = time.perf_counter()
-        key = environ["weizhi.page_cache_key"] = cache_key(environ)
+        key = cache_key(environ)
         entry = self._get(key, started)
         if entry is None:
+            environ[MISSED] = key
             return self.app(environ, start_response)
-        body, headers = replay(entry, environ)
-        rid = secrets.token_hex(8)
-        headers += [("Content-Length", str(len(body))), ("X-Request-ID", rid)]
-        start_response("200 OK", headers)
-        if access_log.isEnabledFor(logging.INFO):
-            token = request_id_var.set(rid)
-            access_log.info(
-                "%s %s 200 user=- ms=%.1f cache=hit",
-                environ["REQUEST_METHOD"],
-                environ.get("PATH_INFO", "")[:200],
-                (time.perf_counter() - started) * 1000,
-            )
-            request_id_var.reset(token)
+        log = RequestLog(environ.get("HTTP_X_REQUEST_ID"), started)
+        status = 500
+        try:
+            body, headers = replay(entry, environ)
+            headers += [("Content-Length", str(len(body))), ("X-Request-ID", log.rid)]
+            start_response("200 OK", headers)
+            status = 200
+        finally:
+            log.finish(environ["REQUEST_METHOD"], wsgi_path(environ), status, cache="hit")
         return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
 
     def _get(self, key: str, now: float) -> Entry | None:

@@ -1,16 +1,12 @@
-"""The reader site (H5): contexts for the page templates, search and the like button."""
+"""The reader site (H5): search, tag pages, the like button and a story page's read counts."""
 
 import logging
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from wagtail.images.models import Image
-from wagtail.models import Page
+from taggit.models import Tag
 
 from weizhi.analytics.readers import set_reader_cookie
 from weizhi.analytics.services import (
@@ -20,56 +16,13 @@ from weizhi.analytics.services import (
     record_visitor,
     stats_for,
 )
-from weizhi.content.models import ColumnPage, StoryPage
+from weizhi.content.listing import paginate, with_covers
+from weizhi.content.models import StoryPage
 from weizhi.core.ratelimit import rate_limited
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 10
-HOME_LATEST = 12
 SEARCH_MAX_QUERY = 50
-
-
-def paginate(items, request: HttpRequest, per_page: int = PAGE_SIZE):
-    paginator = Paginator(items, per_page)
-    try:
-        return paginator.page(request.GET.get("page", 1))
-    except PageNotAnInteger:
-        return paginator.page(1)
-    except EmptyPage:
-        return paginator.page(paginator.num_pages)
-
-
-CARD_RENDITION = "fill-240x160"
-
-
-def with_covers(stories):
-    """Load each story's cover with its card-sized rendition, in two queries for the list."""
-    covers = Image.objects.prefetch_renditions(CARD_RENDITION)
-    return stories.prefetch_related(Prefetch("cover", queryset=covers))
-
-
-def home_context(home: Page) -> dict:
-    now = timezone.now()
-    columns = ColumnPage.objects.child_of(home).live().in_menu()
-    published = StoryPage.objects.published().descendant_of(home)
-    pinned = list(with_covers(published.pinned(now).order_by("-pinned_until"))[:5])
-    latest = with_covers(published.exclude(pk__in=[p.pk for p in pinned]).newest_first())
-    return {
-        "columns": columns,
-        "pinned": pinned,
-        "latest": latest[:HOME_LATEST],
-    }
-
-
-def column_context(column: ColumnPage, request: HttpRequest) -> dict:
-    home = column.get_parent()
-    items = with_covers(StoryPage.objects.published().in_column(column).newest_first())
-    page = paginate(items, request)
-    return {
-        "columns": ColumnPage.objects.child_of(home).live().in_menu(),
-        "stories": page,
-    }
 
 
 @require_GET
@@ -85,6 +38,20 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request, "content/search.html", {"query": query, "results": results, "error": error}
     )
+
+
+@require_GET
+def tag(request: HttpRequest, name: str) -> HttpResponse:
+    """Every published story with one tag, newest first; cached like the pages it lists."""
+    found = Tag.objects.filter(name=name).first()
+    if found is None:
+        raise Http404("没有这个标签。")
+    stories = with_covers(StoryPage.objects.published().filter(tags=found).newest_first())
+    response = render(
+        request, "content/tag_page.html", {"tag": found, "stories": paginate(stories, request)}
+    )
+    response.weizhi_cacheable = True
+    return response
 
 
 def _same_origin(request: HttpRequest) -> bool:

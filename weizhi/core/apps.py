@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.backends.signals import connection_created
 from wagtail.users import apps as wagtail_users
 
@@ -9,12 +10,28 @@ class CoreConfig(AppConfig):
     verbose_name = "系统"
 
     def ready(self) -> None:
-        from . import appendonly
+        from . import adminlabels, appendonly, taskqueue
+        from .health import check_scheduler, register_check
+        from .schedule import register_job
+        from .tasks import (
+            prune_rate_counters,
+            prune_task_results,
+            publish_scheduled_pages,
+            requeue_abandoned,
+        )
         from .xlsx import guard_wagtail_exports, guard_wagtail_redirect_import
 
+        adminlabels.apply()
         guard_wagtail_exports()
         guard_wagtail_redirect_import()
         connection_created.connect(appendonly.install_sqlite_switch)
+        register_check("scheduler", check_scheduler)
+        taskqueue.connect_signals()
+        register_job(publish_scheduled_pages, every=lambda: settings.SCHEDULE_PUBLISH_SECONDS)
+        register_job(prune_task_results, every=24 * 3600)
+        register_job(prune_rate_counters, every=3600)
+        # A dead worker's tasks are handed on within a minute.
+        register_job(requeue_abandoned, every=15)
 
 
 class UsersConfig(wagtail_users.WagtailUsersAppConfig):
@@ -23,3 +40,9 @@ class UsersConfig(wagtail_users.WagtailUsersAppConfig):
     default = False
     user_viewset = "weizhi.core.users_admin.UserViewSet"
     group_viewset = "weizhi.core.users_admin.GroupViewSet"
+
+    def ready(self) -> None:
+        from .users_admin import name_in_chinese_order
+
+        super().ready()
+        name_in_chinese_order()

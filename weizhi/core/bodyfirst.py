@@ -25,6 +25,8 @@ from typing import Any
 
 from granian.rsgi import ProtocolClosed
 
+from weizhi.core.requestlog import RequestLog
+
 log = logging.getLogger(__name__)
 
 # Bodies up to this size stay in memory; larger ones go to a temporary file.
@@ -69,11 +71,17 @@ class BodyFirstApp:
         headers = scope.headers
         body: Any = EMPTY
         if headers.get("transfer-encoding") or headers.get("content-length", "0") != "0":
+            # A request refused while its body comes in never reaches the WSGI layers, which
+            # log the others: its warning and access line carry nginx's id from here.
+            request_log = RequestLog(headers.get("x-request-id"))
             body, refusal = await self._read_body(scope, protocol)
             if refusal is not None:
                 status, message = refusal
-                protocol.response_bytes(status, [*TEXT, ("connection", "close")], message)
+                answer = [*TEXT, ("connection", "close"), ("x-request-id", request_log.rid)]
+                protocol.response_bytes(status, answer, message)
+                request_log.finish(scope.method, scope.path, status)
                 return
+            request_log.end()
         environ = self._environ(scope, body)
         loop = asyncio.get_running_loop()
         try:
@@ -140,12 +148,15 @@ class BodyFirstApp:
         environ = self.base_environ.copy()
         server_host, _, server_port = scope.server.rpartition(":")
         client_host = scope.client.rpartition(":")[0]
-        # WSGI carries the path's bytes read as Latin-1 (PEP 3333); RSGI gives it decoded.
+        # WSGI carries the path's and the query's bytes read as Latin-1 (PEP 3333); RSGI gives
+        # them decoded (a query sent as raw UTF-8 rather than percent-encoded included).
         environ.update(
             {
                 "REQUEST_METHOD": scope.method,
                 "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
-                "QUERY_STRING": scope.query_string,
+                "QUERY_STRING": scope.query_string.encode("utf-8", "surrogateescape").decode(
+                    "latin-1"
+                ),
                 "SERVER_NAME": server_host.strip("[]"),
                 "SERVER_PORT": server_port,
                 "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",

@@ -1,22 +1,20 @@
 """The schedule of periodic jobs, and one tick of the loop that enqueues them.
 
-One scheduler process runs in either mode; the jobs themselves run on the task workers,
+Each app registers its jobs from its AppConfig.ready() (register_job), so that core knows no
+app. One scheduler process runs in either mode; the jobs themselves run on the task workers,
 so a slow job never delays the next tick.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django_tasks.base import Task
 
-from weizhi.analytics.services import flush_counters
-from weizhi.core.tasks import prune_rate_counters, prune_task_results, publish_scheduled_pages
+from weizhi.core import heartbeat
 
 log = logging.getLogger(__name__)
-
-JOURNAL_REPLAY_SECONDS = 30
 
 
 @dataclass
@@ -26,34 +24,56 @@ class Job:
     last: float = field(default=float("-inf"))
 
 
+@dataclass(frozen=True)
+class _Registration:
+    task: Task
+    every: float | Callable[[], float]
+    when: Callable[[], bool] | None
+
+
+_registry: dict[str, _Registration] = {}
+_on_stop: list[Callable[[], None]] = []
+
+
+def register_job(
+    task: Task,
+    *,
+    every: float | Callable[[], float],
+    when: Callable[[], bool] | None = None,
+) -> None:
+    """Run `task` every `every` seconds (a callable is asked when the schedule is built, so a
+    setting is read then), only while `when()` is true if given. Registering a task again
+    replaces its entry."""
+    _registry[task.module_path] = _Registration(task, every, when)
+
+
+def register_on_stop(hook: Callable[[], None]) -> None:
+    """Something the scheduler does as it stops (write what waits in a buffer)."""
+    if hook not in _on_stop:
+        _on_stop.append(hook)
+
+
 def default_jobs() -> list[Job]:
-    jobs = [
-        Job(publish_scheduled_pages, every=settings.SCHEDULE_PUBLISH_SECONDS),
-        Job(prune_task_results, every=24 * 3600),
-        Job(prune_rate_counters, every=3600),
+    """The registered jobs that apply under the settings of now, in registration order."""
+    return [
+        Job(r.task, every=r.every() if callable(r.every) else r.every)
+        for r in _registry.values()
+        if r.when is None or r.when()
     ]
-    # In scaled mode the counts wait in Redis for this job. In embedded mode each web process
-    # flushes its own; the job writes the read journals of web processes that died, also
-    # when no web process is reading (its first run is at start).
-    every = settings.COUNTER_FLUSH_SECONDS if settings.REDIS_URL else JOURNAL_REPLAY_SECONDS
-    jobs.append(Job(flush_counters, every=every))
-    # There is always an account to ask (the simulated one when none is configured), so
-    # publishes whose PUBLISHJOBFINISH is overdue are always looked for.
-    from weizhi.wechat.outbound.publish_poll import poll_publishes
 
-    jobs.append(Job(poll_publishes, every=60))
-    if settings.WECHAT_APP_ID:
-        # A real account: bring followers and their tags, and readers' comments, in daily.
-        from weizhi.wechat.outbound.comments import pull_recent_comments
-        from weizhi.wechat.outbound.followers import sync_followers_task
 
-        jobs.append(Job(sync_followers_task, every=24 * 3600))
-        jobs.append(Job(pull_recent_comments, every=24 * 3600))
-    return jobs
+def stop_hooks() -> list[Callable[[], None]]:
+    return list(_on_stop)
 
 
 def tick(jobs: list[Job], now: float | None = None) -> list[str]:
-    """Enqueue every job that is due; returns the names of those enqueued."""
+    """Enqueue every job that is due; returns the names of those enqueued. Each tick is
+    recorded as the scheduler's heartbeat, which /healthz reads."""
+    try:
+        heartbeat.beat("scheduler")
+    except Exception:
+        # Redis away: the enqueues below fail and say so; the loop must go on to recover.
+        log.warning("could not record the scheduler's heartbeat", exc_info=True)
     now = time.monotonic() if now is None else now
     enqueued = []
     for job in jobs:

@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
-from django_tasks import task
 
-from weizhi.core import ratelimit
+from weizhi.core import ratelimit, taskqueue
+from weizhi.core.taskqueue import task
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +37,15 @@ def prune_task_results() -> int:
 def prune_rate_counters() -> int:
     """Delete the rate-limit counters of windows that are over."""
     return ratelimit.prune()
+
+
+@task()
+def requeue_abandoned() -> int:
+    """Hand on the tasks of workers that stopped heartbeating (killed mid-task)."""
+    if settings.TASKS_BACKEND_NAME == "rq":
+        from weizhi.core.rqsupport import requeue_abandoned_rq
+
+        return requeue_abandoned_rq()
+    if settings.TASKS_BACKEND_NAME == "db":
+        return taskqueue.requeue_abandoned_db()
+    return 0

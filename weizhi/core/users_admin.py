@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from wagtail.admin.forms.account import NameEmailForm
 from wagtail.admin.views import generic
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import groups, users
@@ -27,7 +28,41 @@ BEYOND_OWN = (
 )
 
 
-class GrantCheckedUserForm:
+class ChineseNameForm:
+    """姓名 as one field, in the order it is written, and e-mail optional: the whole name is
+    kept in first_name (as ensure_admin does), so Django's get_full_name() gives it back
+    unchanged; a name once split in two is joined 姓 first when the user is next edited."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        name = self.fields["first_name"]
+        name.label, name.help_text = "姓名", "如：张三"
+        self.fields.pop("last_name", None)
+        email = self.fields.get("email")  # the account form has none without e-mail management
+        if email is not None:
+            email.required, email.label = False, "电子邮箱（选填）"
+            email.help_text = "用于接收审核通知和找回密码；没有可不填。"
+        if self.instance.pk and self.instance.last_name:
+            self.initial["first_name"] = self.instance.last_name + self.instance.first_name
+
+    def save(self, commit: bool = True):
+        self.instance.last_name = ""
+        return super().save(commit=commit)
+
+
+class ChineseNameEmailForm(ChineseNameForm, NameEmailForm):
+    """The same 姓名 and optional e-mail in 账号设置 (a user's own account)."""
+
+
+def name_in_chinese_order() -> None:
+    """Wagtail's account settings offer no way to choose the name form: set it once, at
+    start-up (UsersConfig.ready)."""
+    from wagtail.admin.views.account import NameEmailSettingsPanel
+
+    NameEmailSettingsPanel.form_class = ChineseNameEmailForm
+
+
+class GrantCheckedUserForm(ChineseNameForm):
     def __init__(self, *args, actor, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not actor.is_superuser:
@@ -79,6 +114,9 @@ class UserViewSet(users.UserViewSet):
     copy_view_class = UserCopyView
     edit_view_class = UserEditView
     delete_view_class = UserDeleteView
+    # Wagtail's templates place 名 before 姓; ours show the one 姓名 field (ChineseNameForm).
+    create_template_name = "core/users/create.html"
+    edit_template_name = "core/users/edit.html"
 
     def get_form_class(self, for_update: bool = False):
         return StaffUserEditForm if for_update else StaffUserCreationForm

@@ -12,6 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from weizhi.wechat.api.client import default_client
+from weizhi.wechat.api.errors import WeChatAPIError
+
 from .account import current_account
 from .models import InboundMessage, MessageMode
 
@@ -45,9 +48,6 @@ def connect(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required(PERMISSION, raise_exception=True)
 def check_api(request: HttpRequest) -> HttpResponse:
-    from weizhi.wechat.outbound.client import default_client
-    from weizhi.wechat.outbound.errors import WeChatAPIError
-
     client = default_client()
     try:
         client.tokens.access_token(client)

@@ -107,6 +107,7 @@ class InboundMessage(models.Model):
         REPLIED = "replied", "已回复"
         NO_REPLY = "no_reply", "无需回复"
         DEFERRED = "deferred", "稍后回复"
+        SENDING = "sending", "正在发送"
         SENT_LATER = "sent_later", "已发客服消息"
         FAILED = "failed", "处理失败"
 
@@ -141,6 +142,7 @@ class InboundMessage(models.Model):
         verbose_name_plural = "收到的消息"
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["openid", "-received_at"])]
+        permissions = [("reply_inboundmessage", "人工回复粉丝的消息（客服消息）")]
 
     def __str__(self) -> str:
         return f"{self.openid} {self.msg_type} {self.content[:20]}"
@@ -149,6 +151,35 @@ class InboundMessage(models.Model):
     def content_preview(self) -> str:
         text = self.content or self.event_key or self.event
         return text[:40] + ("…" if len(text) > 40 else "")
+
+
+class ManualReply(models.Model):
+    """An officer's answer to a follower from 收到的消息, and what WeChat made of it: the
+    audit trail of who said what to whom."""
+
+    message = models.ForeignKey(
+        InboundMessage, verbose_name="回复的消息", on_delete=models.CASCADE, related_name="+"
+    )
+    openid = models.CharField("OpenID", max_length=64)
+    text = models.TextField("回复内容")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="回复人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField("回复时间", auto_now_add=True, db_index=True)
+    delivered = models.BooleanField("已送达微信", default=False)
+    detail = models.CharField("发送结果", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "人工回复"
+        verbose_name_plural = "人工回复"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.openid}: {self.text[:20]}"
 
 
 class ReplyRule(ClusterableModel):
@@ -175,6 +206,8 @@ class ReplyRule(ClusterableModel):
         LATEST = "latest", "栏目最新文章"
         SEARCH = "search", "搜索文章"
         BIND = "bind", "绑定我的账号"
+        WEATHER = "weather", "天气预报"
+        QUIZ = "quiz", "今日答题"
 
     name = models.CharField("规则名称", max_length=60)
     trigger = models.CharField("触发方式", max_length=12, choices=Trigger.choices)
@@ -381,3 +414,18 @@ class MenuPush(models.Model):
         verbose_name = "菜单推送记录"
         verbose_name_plural = "菜单推送记录"
         ordering = ["-created_at"]
+
+
+class InboxCursor(models.Model):
+    """How far the inbox bridge has read the inbound messages (one row, name "inbox")."""
+
+    # Migration 0014 writes its first rows: a freshly migrated instance holding them is empty
+    # for `restore`.
+    seeded_by_migrations = True
+
+    name = models.CharField(max_length=20, unique=True)
+    position = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "留言同步位置"
+        verbose_name_plural = "留言同步位置"

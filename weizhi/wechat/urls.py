@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import links, views
+from .callback import views
+from .signin import links
 
 urlpatterns = [
     path("callback/", views.callback, name="wechat-callback"),

@@ -1,18 +1,29 @@
-"""The 公众号 menu of the admin: reply rules, received messages, the custom menu and the
-simulator."""
+"""The 公众号 menu of the admin: reply rules and received messages here; each feature
+(menu, simulator, publishing, comments) brings its own pages through its hooks module."""
 
 from django.http import HttpRequest
-from django.urls import path, reverse_lazy
+from django.urls import path, reverse, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from weizhi.core.adminmenu import PermissionMenuItem
 from weizhi.core.choosers import SnippetChooserViewSet
 
-from . import connect_views, menu_hooks, simulator_hooks  # noqa: F401  (own hooks)
+from . import connect_views
+from .comments import hooks as comment_hooks  # noqa: F401  (each feature's own hooks)
+from .inbox import manual
+from .menu import hooks as menu_hooks  # noqa: F401
 from .models import InboundMessage, ReplyRule
+from .publishing import hooks as publishing_hooks  # noqa: F401
+from .signin.share import share_scripts_html
+from .simulator import hooks as simulator_hooks  # noqa: F401
+
+# The content app's share card (story pages) carries WeChat's share scripts inside WeChat.
+hooks.register("insert_story_share_html", share_scripts_html)
 
 
 class ReplyRuleViewSet(SnippetViewSet):
@@ -20,7 +31,14 @@ class ReplyRuleViewSet(SnippetViewSet):
     chooser_viewset_class = SnippetChooserViewSet
     menu_label = "自动回复"
     icon = "comment"
-    list_display = ["name", "trigger", "keyword_preview", "reply_type", "priority", "enabled"]
+    list_display = [
+        "name",
+        "trigger",
+        "keyword_preview",
+        "reply_type",
+        "priority",
+        BooleanColumn("enabled", label="启用", sort_key="enabled"),
+    ]
     list_filter = ["trigger", "reply_type", "enabled"]
     search_fields = ["name", "keywords", "text"]
     search_backend_name = None
@@ -64,7 +82,15 @@ def connect_urls() -> list:
     return [
         path("wechat/connect/", connect_views.connect, name="wechat_connect"),
         path("wechat/connect/check/", connect_views.check_api, name="wechat_connect_check"),
+        path("wechat/messages/<int:pk>/reply/", manual.reply_page, name="wechat_manual_reply"),
     ]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def manual_reply_button(snippet, user, next_url=None):
+    if isinstance(snippet, InboundMessage) and manual.may_reply(user):
+        url = reverse("wechat_manual_reply", args=[snippet.pk])
+        yield ListingButton("回复", url=url, icon_name="mail", priority=5)
 
 
 @hooks.register("register_wechat_menu_item")

@@ -46,3 +46,42 @@
       .then(function () { button.disabled = false; });
   });
 })();
+
+// A video that cannot play says so, instead of a black box that never starts.
+(function () {
+  "use strict";
+  function fail(video) {
+    var note = video.parentNode.querySelector(".video-error");
+    if (note) note.hidden = false;
+    video.classList.add("broken");
+  }
+  document.querySelectorAll(".video video").forEach(function (video) {
+    if (video.error) fail(video);
+    video.addEventListener("error", function () { fail(video); });
+  });
+})();
+
+// The active column tab scrolled into view: the later columns sit off screen on a phone.
+(function () {
+  "use strict";
+  var active = document.querySelector(".tabs a.on");
+  if (active && active.scrollIntoView) active.scrollIntoView({ inline: "center", block: "nearest" });
+})();
+
+// Points for reading: tell the server the article opened and, after the rule's minimum time
+// on the page, that it was read; it checks the time itself and awards once a day per article.
+(function () {
+  "use strict";
+  var foot = document.querySelector(".story-foot[data-read-url]");
+  if (!foot || !window.fetch) return;
+  function report(phase) {
+    return fetch(foot.dataset.readUrl, {
+      method: "POST", credentials: "same-origin", body: new URLSearchParams({phase: phase}),
+      headers: { "X-Requested-With": "fetch" }
+    }).then(function (r) { return r.json(); });
+  }
+  report("start").then(function (data) {
+    if (!data.award) return;
+    setTimeout(function () { report("done").catch(function () {}); }, (data.after || 0) * 1000 + 500);
+  }).catch(function () {});
+})();

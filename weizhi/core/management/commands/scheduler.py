@@ -4,8 +4,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from weizhi.analytics.counters import get_counter
-from weizhi.core.schedule import default_jobs, tick
+from weizhi.core.schedule import default_jobs, stop_hooks, tick
 
 log = logging.getLogger("weizhi.scheduler")
 
@@ -26,6 +25,6 @@ class Command(BaseCommand):
             tick(jobs)
             if once or stop.wait(1.0):
                 break
-        # Counts that web processes left in Redis must not wait for the next start.
-        get_counter().flush()
+        for hook in stop_hooks():
+            hook()
         log.info("scheduler stopped")

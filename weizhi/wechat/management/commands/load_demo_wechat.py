@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from weizhi.wechat.demo import load_demo_wechat
+from weizhi.wechat.simulator.demo import load_demo_wechat
 
 
 class Command(BaseCommand):

@@ -1,0 +1,94 @@
+"""数据统计 in the admin: three dashboards with a period and unit filter, each table drawn
+as a chart and exported to .xlsx from the very same Table objects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from weizhi.audience.models import Branch
+from weizhi.audience.scope import visible_branches
+from weizhi.core import charts
+
+from . import dashboards
+from .dashboards import DASHBOARDS, PERIODS, Period, Table, office_wide
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class FilterForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label="统计时段", choices=list(PERIODS.items()), coerce=int, initial=30, required=False
+    )
+    unit = forms.ModelChoiceField(
+        label="组织",
+        queryset=Branch.objects.none(),
+        required=False,
+        empty_label="全部",
+        error_messages={"invalid_choice": "没有这个组织，或你无权查看它的数据。"},
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (
+            Branch.objects.all() if office_wide(user) else visible_branches(user)
+        ).order_by("path")
+
+
+def draw(table: Table):
+    labels = [str(r[0]) for r in table.rows]
+    if table.chart == "bar":
+        return charts.bar(table.title, labels, [r[table.value] for r in table.rows])
+    if table.chart in {"stacked", "stacked_participation"}:
+        first = 1 if table.chart == "stacked" else 4
+        series = table.head[first:-1] if table.chart != "stacked" else table.head[first:]
+        counts = [r[first : first + len(series)] for r in table.rows]
+        return charts.stacked_bar(table.title, labels, series, counts)
+    return None
+
+
+@permission_required("analytics.view_dashboard", raise_exception=True)
+def dashboard_view(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in DASHBOARDS:
+        raise Http404("没有这个统计页面。")
+    title, build = DASHBOARDS[name]
+    form = FilterForm(request.GET or None, user=request.user)
+    days, unit = 30, None
+    if form.is_valid():
+        days = form.cleaned_data["days"] or 30
+        unit = form.cleaned_data["unit"]
+    elif form.is_bound:
+        return TemplateResponse(
+            request,
+            "analytics/admin/dashboard.html",
+            _context(name, title, form, None, []),
+            status=400,
+        )
+    end = timezone.localdate()
+    period = Period(end - timedelta(days=days - 1), end)
+    tables = build(request.user, period, unit)
+    if request.GET.get("format") == "xlsx":
+        body = dashboards.workbook(title, period, unit, tables)
+        response = HttpResponse(body, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}-{end:%Y%m%d}.xlsx"'
+        return response
+    return TemplateResponse(
+        request, "analytics/admin/dashboard.html", _context(name, title, form, period, tables, unit)
+    )
+
+
+def _context(name, title, form, period, tables, unit=None) -> dict:
+    return {
+        "name": name,
+        "title": f"数据统计 · {title}",
+        "form": form,
+        "period": period,
+        "unit": unit,
+        "tabs": [(key, label) for key, (label, _build) in DASHBOARDS.items()],
+        "sections": [(t, draw(t)) for t in tables],
+    }

@@ -1,0 +1,289 @@
+"""The numbers of the 数据统计 dashboards, read only from the daily aggregates.
+
+Each dashboard is a list of Tables; the page draws each table as a chart (core/charts.py)
+with the table under it, and the .xlsx export writes the same tables, so the chart, the table
+and the export can never disagree. Organisation numbers are scoped with audience.scope: a
+支部书记 sees only their subtree; content numbers (public pages) are the office's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, Sum
+from wagtail.models import Page
+
+from weizhi.analytics.models import (
+    ActivityKind,
+    DailyActivity,
+    DailyAudience,
+    DailyPageSummary,
+)
+from weizhi.audience.models import Branch, Follower, Member
+from weizhi.audience.scope import visible_branches
+from weizhi.core.xlsx import XlsxWriter
+
+PERIODS = {7: "近 7 天", 30: "近 30 天", 90: "近 90 天", 365: "近一年"}
+PARTICIPATION = [
+    k.value
+    for k in (
+        ActivityKind.QUIZ,
+        ActivityKind.SURVEY,
+        ActivityKind.CHECKIN,
+        ActivityKind.COMMENT,
+        ActivityKind.READING,
+        ActivityKind.NOTE,
+    )
+]
+TOP = 10
+
+
+def office_wide(user) -> bool:
+    return user.is_superuser or user.has_perm("analytics.view_all_units")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+
+
+@dataclass
+class Table:
+    """A titled table; chart says how to draw it ("bar": first column labels, `value` the
+    column drawn; "stacked": every numeric column; "" for a table only)."""
+
+    title: str
+    head: list[str]
+    rows: list[list] = field(default_factory=list)
+    chart: str = "bar"
+    value: int = 1
+    note: str = ""
+
+
+def buckets(period: Period) -> list[tuple[str, date, date]]:
+    """Days for a month or less, else calendar months: labels for the time axis."""
+    if period.days <= 31:
+        return [
+            (f"{d:%m-%d}", d, d)
+            for d in (period.start + timedelta(days=i) for i in range(period.days))
+        ]
+    out, d = [], period.start
+    while d <= period.end:
+        nxt = (d.replace(day=1) + timedelta(days=32)).replace(day=1)
+        last = min(nxt - timedelta(days=1), period.end)
+        out.append((f"{d:%Y-%m}", d, last))
+        d = nxt
+    return out
+
+
+def _per_bucket(period: Period, by_day: dict[date, int]) -> list[list]:
+    return [
+        [label, sum(n for day, n in by_day.items() if a <= day <= b)]
+        for label, a, b in buckets(period)
+    ]
+
+
+def unit_activity(user, unit: Branch | None):
+    """The DailyActivity rows of the unit's subtree (and of no branch, office-wide only)."""
+    rows = DailyActivity.objects.all()
+    if unit is not None:
+        return rows.filter(branch__path__startswith=unit.path)
+    if office_wide(user):
+        return rows
+    paths = list(visible_branches(user).values_list("path", flat=True))
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(branch__path__startswith=path)
+    return rows.filter(q)
+
+
+def overview(user, period: Period, unit: Branch | None) -> list[Table]:
+    pages = DailyPageSummary.objects.filter(day__gte=period.start, day__lte=period.end)
+    activity = unit_activity(user, unit).filter(day__gte=period.start, day__lte=period.end)
+    tables = []
+    if office_wide(user) and unit is None:
+        audience = {
+            a.day: a
+            for a in DailyAudience.objects.filter(day__gte=period.start, day__lte=period.end)
+        }
+        rows = []
+        for label, _a, b in buckets(period):
+            last = max((d for d in audience if d <= b), default=None)
+            a = audience.get(last)
+            rows.append(
+                [label, a.followers if a else 0, a.members if a else 0, a.bound if a else 0]
+            )
+        tables.append(Table("关注者与党员", ["日期", "关注者", "党员", "已绑定"], rows))
+    reads = dict(pages.values("day").annotate(n=Sum("reads")).values_list("day", "n"))
+    tables.append(Table("阅读量", ["日期", "阅读量"], _per_bucket(period, reads)))
+    top = pages.values("page_id").annotate(n=Sum("reads"), uv=Sum("visitors")).order_by("-n")[:TOP]
+    titles = _titles({r["page_id"] for r in top})
+    tables.append(
+        Table(
+            "热门文章",
+            ["文章", "阅读量", "访客数"],
+            [[titles.get(r["page_id"], "（已删除）"), r["n"], r["uv"]] for r in top],
+        )
+    )
+    columns = (
+        pages.exclude(column=None).values("column_id").annotate(n=Sum("reads")).order_by("-n")[:TOP]
+    )
+    names = _titles({r["column_id"] for r in columns})
+    tables.append(
+        Table(
+            "热门栏目",
+            ["栏目", "阅读量"],
+            [[names.get(r["column_id"], "—"), r["n"]] for r in columns],
+        )
+    )
+    kinds = dict(ActivityKind.choices)
+    per_kind = activity.values("kind").annotate(n=Sum("events"), p=Sum("people")).order_by("-n")
+    tables.append(
+        Table(
+            "活动参与",
+            ["活动", "次数", "人次"],
+            [[kinds[r["kind"]], r["n"], r["p"]] for r in per_kind],
+        )
+    )
+    return tables
+
+
+def _titles(page_ids: set[int]) -> dict[int, str]:
+    return dict(Page.objects.filter(pk__in=page_ids).values_list("pk", "title"))
+
+
+def organisation(user, period: Period, unit: Branch | None) -> list[Table]:
+    """Per visible branch: members and bound followers (direct and with the subtree), events
+    per member of each activity, average quiz score; all within the unit."""
+    branches = Branch.objects.all() if office_wide(user) else visible_branches(user)
+    if unit is not None:
+        branches = branches.filter(path__startswith=unit.path)
+    branches = list(branches.order_by("path"))
+    members = dict(
+        Member.objects.filter(active=True)
+        .order_by()
+        .values("branch_id")
+        .annotate(n=Count("pk"))
+        .values_list("branch_id", "n")
+    )
+    bound = dict(
+        Follower.objects.filter(subscribed=True, member__isnull=False)
+        .order_by()
+        .values("member__branch_id")
+        .annotate(n=Count("pk"))
+        .values_list("member__branch_id", "n")
+    )
+    activity = {}
+    for r in (
+        DailyActivity.objects.filter(
+            day__gte=period.start, day__lte=period.end, branch__isnull=False
+        )
+        .values("branch_id", "kind")
+        .annotate(n=Sum("events"), s=Sum("value_sum"), c=Sum("value_count"))
+    ):
+        activity[(r["branch_id"], r["kind"])] = r
+    paths = {b.pk: b.path for b in Branch.objects.all()}
+    kinds = dict(ActivityKind.choices)
+    head = ["组织", "直属党员", "党员（含下级）", "已绑定关注者（含下级）"]
+    head += [f"{kinds[k]}人均次数" for k in PARTICIPATION] + ["平均答题得分"]
+    rows = []
+    for b in branches:
+        inside = [pk for pk, path in paths.items() if path.startswith(b.path)]
+        total = sum(members.get(pk, 0) for pk in inside)
+        row = [b.name, members.get(b.pk, 0), total, sum(bound.get(pk, 0) for pk in inside)]
+        for kind in PARTICIPATION:
+            n = sum((activity.get((pk, kind)) or {}).get("n", 0) for pk in inside)
+            row.append(round(n / total, 2) if total else 0)
+        s = sum(
+            (activity.get((pk, ActivityKind.QUIZ.value)) or {}).get("s", 0) or 0 for pk in inside
+        )
+        c = sum(
+            (activity.get((pk, ActivityKind.QUIZ.value)) or {}).get("c", 0) or 0 for pk in inside
+        )
+        row.append(round(s / c, 1) if c else 0)
+        rows.append(row)
+    return [
+        Table("各组织党员人数", head[:4], [r[:4] for r in rows], value=2),
+        Table("各组织参与情况", head, rows, chart="stacked_participation"),
+        Table("各组织平均答题得分", ["组织", "平均答题得分"], [[r[0], r[-1]] for r in rows]),
+    ]
+
+
+def content(user, period: Period, unit: Branch | None) -> list[Table]:
+    """Per article and per column: reads, UV, likes in the period, and reads in the first
+    48 hours after publishing (the day of publishing and the next)."""
+    pages = DailyPageSummary.objects.filter(day__gte=period.start, day__lte=period.end)
+    top = list(
+        pages.values("page_id")
+        .annotate(n=Sum("reads"), uv=Sum("visitors"), likes=Sum("likes"))
+        .order_by("-n")[:50]
+    )
+    info = {
+        p["pk"]: p
+        for p in Page.objects.filter(pk__in=[r["page_id"] for r in top]).values(
+            "pk", "title", "first_published_at"
+        )
+    }
+    early = {}
+    for pk, p in info.items():
+        if p["first_published_at"] is not None:
+            first = p["first_published_at"].date()
+            early[pk] = (
+                DailyPageSummary.objects.filter(
+                    page_id=pk, day__gte=first, day__lte=first + timedelta(days=1)
+                ).aggregate(n=Sum("reads"))["n"]
+                or 0
+            )
+    rows = [
+        [
+            info.get(r["page_id"], {}).get("title", "（已删除）"),
+            r["n"],
+            r["uv"],
+            r["likes"],
+            early.get(r["page_id"], 0),
+        ]
+        for r in top
+    ]
+    columns = (
+        pages.exclude(column=None)
+        .values("column_id")
+        .annotate(n=Sum("reads"), uv=Sum("visitors"), likes=Sum("likes"))
+        .order_by("-n")
+    )
+    names = _titles({r["column_id"] for r in columns})
+    return [
+        Table("文章阅读", ["文章", "阅读量", "访客数", "点赞数", "发布后 48 小时阅读量"], rows),
+        Table(
+            "栏目阅读",
+            ["栏目", "阅读量", "访客数", "点赞数"],
+            [[names.get(r["column_id"], "—"), r["n"], r["uv"], r["likes"]] for r in columns],
+        ),
+    ]
+
+
+DASHBOARDS = {
+    "overview": ("总览", overview),
+    "organisation": ("组织", organisation),
+    "content": ("内容", content),
+}
+
+
+def workbook(title: str, period: Period, unit: Branch | None, tables: list[Table]) -> bytes:
+    """The tables exactly as shown, one sheet each, under a line naming period and unit."""
+    book = XlsxWriter()
+    for n, table in enumerate(tables, start=1):
+        append = book.sheet(f"{n}-{table.title}"[:31], widths=[24] + [14] * (len(table.head) - 1))
+        append([f"{title}：{table.title}", period.label(), unit.name if unit else "全部"])
+        append(table.head)
+        for row in table.rows:
+            append(row)
+    return book.getvalue()

@@ -1,0 +1,60 @@
+"""Activity events: the one call every activity makes when someone takes part.
+
+``record(kind, member=…, key=…)`` is one INSERT and nothing else, so it can sit inside the
+caller's transaction (an event is stored exactly when the thing it counts is). With a key,
+recording the same (kind, key) again is a no-op, so a retried request or a re-run task never
+counts twice. The daily roll-up (rollup.py) reads only these rows; dashboards read only the
+roll-up. Article reads and likes are not events: they go through the buffered counters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from weizhi.analytics.models import ActivityEvent, ActivityKind
+
+if TYPE_CHECKING:
+    from weizhi.audience.models import Branch, Follower, Member
+
+# Following and unfollowing are counted from the followers' own dates (rollup.py).
+KINDS = frozenset(ActivityKind.values) - {ActivityKind.SUBSCRIBE, ActivityKind.UNSUBSCRIBE}
+
+
+def record(
+    kind: str,
+    *,
+    member: Member | None = None,
+    follower: Follower | None = None,
+    branch: Branch | None = None,
+    key: str = "",
+    value: float | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Store that `member` (or `follower`) did `kind`; the branch defaults to the member's.
+
+    key makes the event idempotent (e.g. ``f"attempt:{pk}"``); value is a number to average
+    later (a quiz score). An unknown kind is a programming error and raises ValueError.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown activity kind: {kind!r}")
+    at = at or timezone.now()
+    branch_id = branch.pk if branch is not None else getattr(member, "branch_id", None)
+    if member is None and follower is not None:
+        member_id = follower.member_id
+    else:
+        member_id = member.pk if member is not None else None
+    event = ActivityEvent(
+        kind=kind,
+        day=timezone.localdate(at),
+        at=at,
+        member_id=member_id,
+        follower_id=follower.pk if follower is not None else None,
+        branch_id=branch_id,
+        key=key[:100],
+        value=value,
+    )
+    # One statement; a repeated (kind, key) is skipped by the database, not by a lookup.
+    ActivityEvent.objects.bulk_create([event], ignore_conflicts=bool(key))

@@ -1,0 +1,133 @@
+"""The one door to points. Other features call ``award``; editors call ``deduct``.
+
+    award(member_or_follower, "quiz_finish", f"attempt:{attempt.pk}")
+
+- Idempotent: one entry per (person, action, key); calling again returns DUPLICATE and
+  changes nothing, however many requests race.
+- Capped: the rule's daily cap bounds the points of one action per person per local day;
+  an award that would pass it is cut to what is left (CAPPED when nothing is left).
+- Ledgered: every change, deductions included, is an Entry row (who, when, why); totals are
+  sums of the ledger, never a counter that could drift from it.
+A follower bound to a roster member earns as that member.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from weizhi.audience.models import Follower, Member
+
+from .models import Entry, Rule
+
+log = logging.getLogger(__name__)
+AWARDED, DUPLICATE, CAPPED, NO_RULE = "awarded", "duplicate", "capped", "no_rule"
+DEDUCT = "deduct"
+Who = Member | Follower
+
+
+@dataclass(frozen=True)
+class Award:
+    outcome: str
+    points: int = 0
+    entry: Entry | None = None
+
+
+def _owner(who: Who) -> tuple[str, dict]:
+    if isinstance(who, Follower) and who.member_id is not None:
+        return f"m{who.member_id}", {"member_id": who.member_id}
+    if isinstance(who, Follower):
+        return f"f{who.pk}", {"follower": who}
+    return f"m{who.pk}", {"member": who}
+
+
+def _lock(who: Who) -> None:
+    # Serialises one person's awards on PostgreSQL, so two at once cannot both pass the cap
+    # (SQLite's write transactions are serial already).
+    model = Follower if isinstance(who, Follower) and who.member_id is None else Member
+    pk = who.member_id if isinstance(who, Follower) and who.member_id else who.pk
+    list(model.objects.select_for_update().filter(pk=pk).order_by().values_list("pk", flat=True))
+
+
+def award(who: Who, action: str, key: str, *, points: int | None = None, at=None) -> Award:
+    """Award the rule's points (or ``points``, still capped) for ``action`` once per ``key``."""
+    rule = Rule.objects.filter(action=action, enabled=True).first()
+    if rule is None:
+        return Award(NO_RULE)
+    subject, owner = _owner(who)
+    at = at or timezone.now()
+    day = timezone.localdate(at)
+    amount = rule.points if points is None else points
+    try:
+        with transaction.atomic():
+            _lock(who)
+            if Entry.objects.filter(subject=subject, action=action, key=key).exists():
+                return Award(DUPLICATE)
+            if rule.daily_cap:
+                today = earned(subject, action, day)
+                amount = min(amount, rule.daily_cap - today)
+            if amount <= 0:
+                return Award(CAPPED)
+            entry = Entry.objects.create(
+                subject=subject, action=action, key=key[:120], points=amount, day=day, at=at,
+                reason=rule.name, **owner,
+            )  # fmt: skip
+    except IntegrityError:
+        return Award(DUPLICATE)
+    return Award(AWARDED, amount, entry)
+
+
+def deduct(who: Who, points: int, reason: str, *, by) -> Entry:
+    """An editor takes points away, saying why; the ledger keeps who did it."""
+    reason = reason.strip()
+    if points <= 0 or not reason:
+        raise ValueError("a deduction needs positive points and a reason")
+    subject, owner = _owner(who)
+    now = timezone.now()
+    entry = Entry.objects.create(
+        subject=subject, action=DEDUCT, key=uuid.uuid4().hex, points=-points,
+        day=timezone.localdate(now), at=now, by=by, reason=reason[:200], **owner,
+    )  # fmt: skip
+    log.info("points deducted: %s %s by user %s", subject, points, getattr(by, "pk", None))
+    return entry
+
+
+def earned(subject: str, action: str, day: date) -> int:
+    total = Entry.objects.filter(subject=subject, action=action, day=day).aggregate(
+        s=Sum("points")
+    )["s"]
+    return total or 0
+
+
+def total(who: Who) -> int:
+    subject, _ = _owner(who)
+    return Entry.objects.filter(subject=subject).aggregate(s=Sum("points"))["s"] or 0
+
+
+@dataclass(frozen=True)
+class Progress:
+    rule: Rule
+    today: int
+
+    def __str__(self) -> str:
+        cap = self.rule.daily_cap
+        return f"{self.today}/{cap}" if cap else str(self.today)
+
+
+def progress(who: Who, day: date | None = None) -> list[Progress]:
+    """Today's points per enabled rule, shown to the member as "3/6"."""
+    subject, _ = _owner(who)
+    day = day or timezone.localdate()
+    sums = dict(
+        Entry.objects.filter(subject=subject, day=day)
+        .values_list("action")
+        .annotate(s=Sum("points"))
+        .values_list("action", "s")
+    )
+    return [Progress(r, sums.get(r.action, 0)) for r in Rule.objects.filter(enabled=True)]

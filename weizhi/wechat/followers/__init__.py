@@ -1,0 +1,1 @@
+"""Followers and their tags between WeChat and the audience app's roster."""
