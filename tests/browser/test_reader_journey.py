@@ -65,3 +65,36 @@ def test_search_finds_an_article_in_the_browser(live_server, phone):
     phone.wait_for_url("**/search/?q=*")
     assert phone.locator(".card h3", has_text="防汛演练").is_visible()
     screenshot(phone, "reader-search")
+
+
+def test_a_like_made_before_the_page_count_arrives_is_not_undone_by_it(live_server, phone):
+    """The page asks for its live count as it opens; when that answer comes after the reader's
+    like (a slow network, a busy server), it holds the count from before the like and must not
+    put the number back."""
+    factories.site_home()
+    article = factories.article(title="慢网络下的点赞", body="正文。")
+    held = []
+
+    def hold(route):
+        # The server answers now, before the like; the page gets that answer later.
+        held.append((route, route.fetch()))
+
+    phone.route("**/api/pages/*/stats", hold)
+
+    phone.goto(live_server.url + article.url)
+    for _ in range(250):  # the route handler runs while Playwright waits
+        if held:
+            break
+        phone.wait_for_timeout(20)
+    assert len(held) == 1, "the page asks for its count once"
+    phone.locator("button.like").click()
+    phone.wait_for_selector("button.like[aria-pressed=true]")
+    assert phone.locator("[data-likes]").inner_text() == "1"
+
+    route, answer = held[0]
+    assert answer.json()["likes"] == 0
+    with phone.expect_response("**/api/pages/*/stats"):
+        route.fulfill(response=answer)
+    phone.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+    assert phone.locator("[data-likes]").inner_text() == "1"
+    assert phone.locator("button.like").get_attribute("aria-pressed") == "true"

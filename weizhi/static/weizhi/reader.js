@@ -24,13 +24,20 @@
     if (data.liked) button.setAttribute("aria-pressed", "true");
   }
 
+  // A like sent before the page's own count arrives wins: that count was taken before the like,
+  // and showing it after would put the number back.
+  var liking = false;
   fetch(foot.dataset.statsUrl, { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(show)
+    .then(function (data) {
+      if (liking) { delete data.likes; delete data.liked; }
+      show(data);
+    })
     .catch(function () {});
 
   button.addEventListener("click", function () {
     if (button.getAttribute("aria-pressed") === "true") return;
+    liking = true;
     button.disabled = true;
     fetch(button.dataset.likeUrl, {
       method: "POST",
