@@ -1,11 +1,14 @@
 """Classification on arrival and the early-warning flag (思想动态预警), measured on messages
 written for this project: weizhi/inbox/data/labelled.jsonl (the set the starting rules were
-written against and the model is trained on, shipped with the app), and tests/data/inbox/
-fresh.jsonl and fresh2.jsonl (written afterwards, never used to change a rule or the model;
-fresh2 was committed before the model existed)."""
+written against) and everyday.jsonl (the office's everyday traffic), which the model is trained
+on and which ship with the app; and tests/data/inbox/fresh*.jsonl, each written and committed
+before the classifier it first measured. fresh and fresh2 were never used to change a rule or
+the model; fresh3's errors were studied to find the patterns behind the third round of fixes
+(docs/flag3.md), and fresh4 was written after them and measured once."""
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import time
@@ -74,8 +77,18 @@ def test_the_warning_flag_on_the_labelled_set(capsys, settings):
     assert p >= 0.95 and r >= 0.95
 
 
+# Per fresh set: the rules alone at least `tp` hits and at most `fp` false alarms; with the
+# model, precision and recall at least these. Floors a little below what was measured
+# (docs/flag3.md), so a change that makes the flag worse fails.
+FRESH_FLOORS = {
+    "fresh.jsonl": {"tp": 2, "fp": 3, "precision": 0.85, "recall": 0.90},
+    "fresh2.jsonl": {"tp": 2, "fp": 3, "precision": 0.85, "recall": 0.90},
+    "fresh3.jsonl": {"tp": 4, "fp": 5, "precision": 0.80, "recall": 0.90},
+}
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh2.jsonl"])
+@pytest.mark.parametrize("name", sorted(FRESH_FLOORS))
 def test_the_warning_flag_on_the_fresh_sets_rules_alone_and_with_the_model(capsys, settings, name):
     rows = load(name)
     settings.INBOX_FLAG_MODEL = False
@@ -88,14 +101,36 @@ def test_the_warning_flag_on_the_fresh_sets_rules_alone_and_with_the_model(capsy
                 f"\n{name} ({len(rows)}), {label}: warn precision {p:.2f} recall {r:.2f} "
                 f"(tp {tp}, fp {fp}, fn {fn})"
             )
-    # Floors only, no results written in: rules of terms and patterns generalise poorly, and
-    # this keeps them from getting worse; the model only ever adds flags.
-    assert rules[2] >= 2 and rules[3] <= 3
+    floor = FRESH_FLOORS[name]
+    assert rules[2] >= floor["tp"] and rules[3] <= floor["fp"]
+    # The model only ever adds flags.
     assert both[2] >= rules[2] and both[3] >= rules[3]
+    assert both[0] >= floor["precision"] and both[1] >= floor["recall"]
 
 
-def test_the_model_is_cross_validated_on_the_labelled_set_only(capsys):
-    rows = load("labelled.jsonl")
+def test_the_evaluation_sets_are_not_in_the_training_data():
+    trained = {r["text"] for r in flagmodel.training_rows()}
+    for name in FRESH_FLOORS:
+        rows = load(name)
+        assert len({r["text"] for r in rows}) == len(rows)
+        # Only a bare acknowledgement ("收到") may appear in both.
+        assert all(len(t) <= 2 for t in trained & {r["text"] for r in rows}), name
+
+
+def test_the_everyday_set_covers_what_the_office_mostly_hears():
+    rows = flagmodel.load_labelled(flagmodel.EVERYDAY)
+    texts = [r["text"] for r in rows]
+    assert len(rows) >= 250 and len(set(texts)) == len(texts)
+    assert {r["category"] for r in rows} == CATEGORIES
+    for topic in ("党费", "组织关系", "入党", "班车", "食堂"):
+        assert sum(topic in t for t in texts) >= 5, topic
+    warn = [r for r in rows if r["warn"]]
+    assert 0.2 < len(warn) / len(rows) < 0.5
+    assert not {r["text"] for r in rows} & {r["text"] for r in load("labelled.jsonl")}
+
+
+def test_the_model_is_cross_validated_on_its_training_data_only(capsys):
+    rows = flagmodel.training_rows()
     model = flagmodel.build(rows)
     held_out = flagmodel.cross_validated(rows)
     flagged = [r["warn"] for r, p in zip(rows, held_out, strict=True) if p >= model.threshold]
@@ -103,11 +138,12 @@ def test_the_model_is_cross_validated_on_the_labelled_set_only(capsys):
     recall = sum(flagged) / sum(r["warn"] for r in rows)
     with capsys.disabled():
         print(
-            f"\nmodel, 5-fold cross-validated on the labelled set: threshold "
+            f"\nmodel, 5-fold cross-validated on its {len(rows)} training messages: threshold "
             f"{model.threshold:.3f}, precision {precision:.2f} recall {recall:.2f}"
         )
-    assert precision >= flagmodel.MIN_PRECISION and recall > 0.3
+    assert precision >= flagmodel.MIN_PRECISION and recall > 0.8
     assert 0 < model.threshold < 1
+    assert model.threshold == flagmodel.get().threshold
 
 
 def test_the_model_trains_quickly_and_always_the_same_way(capsys):
@@ -135,6 +171,22 @@ def test_a_flag_from_the_model_alone_says_so_in_plain_chinese():
     assert ruled.warn and "模型" not in ruled.why and "安全隐患" in ruled.why
     # The category is the rules' alone.
     assert result.category == classify.classify(text, DEFAULT_RULES, model=False).category
+
+
+@pytest.mark.parametrize("text", ["👍👍", "？", "您好！", "齉龘靐"])
+def test_the_model_flags_only_on_words_it_can_name(text):
+    model = flagmodel.get()
+    assert not model.flags(text) and not classify.classify(text, DEFAULT_RULES, model=True).warn
+    # Such a message carries no evidence, so it sits at the prior, which is above the threshold:
+    # without the rule that a flag must name its words, each would be flagged.
+    assert model.bayes.probability(text) >= model.threshold
+
+
+def test_an_n_gram_never_seen_in_training_is_no_evidence():
+    bayes = flagmodel.get().bayes
+    prior = bayes.log_prior[1] - bayes.log_prior[0]
+    assert bayes.log_odds("齉龘靐") == prior
+    assert bayes.log_odds("食堂齉龘靐") == bayes.log_odds("食堂")
 
 
 @pytest.mark.django_db
@@ -187,6 +239,48 @@ def test_the_command_skips_a_bad_line_says_which_and_fails_at_the_end():
 )
 def test_negation_cancels_a_term_only_in_its_own_clause(text, warn):
     assert classify.classify(text, DEFAULT_RULES).warn is warn
+
+
+@pytest.mark.parametrize(
+    ("text", "warn"),
+    [
+        ("工資拖欠三個月了", True),
+        ("車間裡兩個人打起來了", True),
+        ("沒有安全隱患", False),
+        ("工资拖欠三个月了", True),
+    ],
+)
+def test_traditional_characters_meet_the_same_rules(text, warn):
+    assert classify.classify(text, DEFAULT_RULES, model=False).warn is warn
+
+
+@pytest.mark.parametrize(
+    ("text", "warn"),
+    [
+        ("举报电话是多少？", False),
+        ("上访接待日是每月几号？我帮邻居问一下", False),
+        ("学习材料里的信访工作条例在哪下载", False),
+        ("劳动仲裁时效是多久", False),
+        ("我已经打了举报电话", True),
+        ("再不解决我就去上访，信访办电话多少", True),
+        ("我要申请劳动仲裁", True),
+    ],
+)
+def test_a_warning_term_asked_about_is_not_a_warning(text, warn):
+    assert classify.classify(text, DEFAULT_RULES, model=False).warn is warn
+
+
+@pytest.mark.parametrize(
+    ("text", "warn"),
+    [
+        ("我想问一下住院了工资怎么算，病假扣多少", False),
+        ("年终奖扣税怎么算的", False),
+        ("工资拖了三个月还没发", True),
+        ("这个月工资被扣了五百，也没说为什么", True),
+    ],
+)
+def test_a_wage_rule_stays_in_its_clause_and_a_question_about_pay_is_not_a_dispute(text, warn):
+    assert classify.classify(text, DEFAULT_RULES, model=False).warn is warn
 
 
 def test_every_flag_says_why_in_plain_chinese():
@@ -268,3 +362,25 @@ def test_the_rule_form_refuses_an_unknown_category_and_a_broken_pattern(client):
     assert "正则表达式有误" in response.content.decode()
     client.post("/admin/inbox_rule/new/", {**base, "label": "投诉"})
     assert Rule.objects.filter(label="投诉", term="唉").exists()
+
+
+@pytest.mark.django_db
+def test_the_migration_corrects_a_shipped_rule_and_leaves_an_edited_one_alone():
+    from django.apps import apps
+
+    fix = importlib.import_module("weizhi.inbox.migrations.0003_rules_stay_in_one_clause")
+    before, after = fix.CHANGED[0]
+    # A fresh install already holds the corrected rules.
+    assert Rule.objects.filter(term=after).count() == 1
+    assert not Rule.objects.filter(term=before).exists()
+    assert {r.term for r in Rule.objects.filter(kind="warn")} == {
+        r.term for r in DEFAULT_RULES if r.kind == "warn"
+    }
+    Rule.objects.filter(term=after).update(term=before)
+    edited = Rule.objects.create(kind="warn", label="工资待遇纠纷", term=before + "|欠薪", weight=1)
+    fix.forward(apps, None)
+    assert Rule.objects.filter(term=after).count() == 1
+    edited.refresh_from_db()
+    assert edited.term == before + "|欠薪"
+    fix.backward(apps, None)
+    assert Rule.objects.filter(term=before).count() == 1

@@ -38,6 +38,14 @@ AFFIRMING = (
     "不听",
 )
 CLAUSE_SPLIT = re.compile(r"[，。！？；,.!?;\n]|但是|可是|但|不过")
+# A warning term that names a channel, a rule or a piece of knowledge, in a clause that asks
+# something ("举报电话是多少", "上访接待日是几号", "劳动仲裁时效是多久"), is asked about, not
+# reported or threatened.
+MENTION_NOUN = re.compile(
+    r"[^，。！？；,.!?;\n]{0,2}?(电话|热线|信箱|邮箱|接待日|条例|规定|办法|制度|流程|程序|时效|讲座|"
+    r"知识|案例|政策|咨询)"
+)
+QUESTION = re.compile(r"[?？]|吗|呢|多少|几|哪|什么|怎么|如何|是否|能否|多久")
 NEGATIVE_MOOD = (
     "受不了",
     "气死",
@@ -91,10 +99,22 @@ def _negated(text: str, start: int) -> bool:
     return any(neg in before for neg in NEGATIONS)
 
 
-def _matches(rule: RuleSpec, text: str) -> list[int]:
+def _asked_about(text: str, end: int) -> bool:
+    """The match ending at `end` is the name of a channel or rule in a question."""
+    if not MENTION_NOUN.match(text, end):
+        return False
+    clause_end = CLAUSE_SPLIT.search(text, end)
+    clause_start = 0
+    for m in CLAUSE_SPLIT.finditer(text, 0, end):
+        clause_start = m.end()
+    clause = text[clause_start : clause_end.end() if clause_end else len(text)]
+    return bool(QUESTION.search(clause))
+
+
+def _matches(rule: RuleSpec, text: str) -> list[tuple[int, int]]:
     if rule.is_pattern:
         try:
-            return [m.start() for m in re.finditer(rule.term, text)]
+            return [m.span() for m in re.finditer(rule.term, text) if m.end() > m.start()]
         except re.error:
             return []
     term = normalise(rule.term)
@@ -102,14 +122,20 @@ def _matches(rule: RuleSpec, text: str) -> list[int]:
         return []
     found, pos = [], text.find(term)
     while pos >= 0:
-        found.append(pos)
+        found.append((pos, pos + len(term)))
         pos = text.find(term, pos + 1)
     return found
 
 
 def _hits(rule: RuleSpec, text: str) -> bool:
-    """True if the rule matches somewhere not negated."""
-    return any(not _negated(text, pos) for pos in _matches(rule, text))
+    """True if the rule matches somewhere not negated (nor, for a warning term, asked about)."""
+    for start, end in _matches(rule, text):
+        if _negated(text, start):
+            continue
+        if rule.kind == "warn" and rule.weight > 0 and _asked_about(text, end):
+            continue
+        return True
+    return False
 
 
 def mood(text: str) -> float:

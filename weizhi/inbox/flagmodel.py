@@ -1,6 +1,7 @@
 """A small trained second opinion for the early-warning flag: multinomial naive Bayes over
 character 1–3-grams, trained on the labelled messages shipped with the app
-(weizhi/inbox/data/labelled.jsonl).
+(weizhi/inbox/data/labelled.jsonl, the set the rules were written against, and everyday.jsonl,
+the office's everyday traffic — 党费, 组织关系, 入党, 班车, 食堂 — with warnings of every type).
 
 Why: the rules almost never raise a false alarm but miss most plainly worded trouble. The
 model only adds flags (rules OR model); the rules still give the reasons. Pure Python, no new
@@ -23,6 +24,7 @@ from pathlib import Path
 from .textfold import normalise
 
 LABELLED = Path(__file__).parent / "data" / "labelled.jsonl"
+EVERYDAY = Path(__file__).parent / "data" / "everyday.jsonl"
 FOLDS = 5
 MIN_PRECISION = 0.8
 SMOOTHING = 0.5
@@ -31,6 +33,11 @@ IGNORED = set(" \t\n，。！？；：、,.!?;:“”\"'（）()…~")
 
 def load_labelled(path: Path = LABELLED) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def training_rows() -> list[dict]:
+    """Everything the model learns from: the rules' labelled set and the everyday messages."""
+    return load_labelled(LABELLED) + load_labelled(EVERYDAY)
 
 
 def grams(text: str) -> list[str]:
@@ -42,40 +49,68 @@ def grams(text: str) -> list[str]:
     return out
 
 
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
 @dataclass
 class NaiveBayes:
     log_prior: tuple[float, float]  # (calm, warn)
     log_lik: dict[str, tuple[float, float]]
-    unseen: tuple[float, float]
 
     @classmethod
     def train(cls, rows: list[dict]) -> NaiveBayes:
+        return cls.from_grams([(grams(row["text"]), bool(row["warn"])) for row in rows])
+
+    @classmethod
+    def from_grams(cls, samples: list[tuple[list[str], bool]]) -> NaiveBayes:
         counts = (Counter(), Counter())
         docs = [0, 0]
-        for row in rows:
-            k = 1 if row["warn"] else 0
-            docs[k] += 1
-            counts[k].update(grams(row["text"]))
+        for text_grams, warn in samples:
+            docs[warn] += 1
+            counts[warn].update(text_grams)
         vocab = set(counts[0]) | set(counts[1])
-        totals = [sum(c.values()) + SMOOTHING * (len(vocab) + 1) for c in counts]
+        log_totals = [math.log(sum(c.values()) + SMOOTHING * (len(vocab) + 1)) for c in counts]
         log_lik = {
-            g: tuple(math.log((counts[k][g] + SMOOTHING) / totals[k]) for k in (0, 1))
+            g: (
+                math.log(counts[0][g] + SMOOTHING) - log_totals[0],
+                math.log(counts[1][g] + SMOOTHING) - log_totals[1],
+            )
             for g in vocab
         }
-        unseen = tuple(math.log(SMOOTHING / totals[k]) for k in (0, 1))
         prior = tuple(math.log(max(d, 1) / max(sum(docs), 1)) for d in docs)
-        return cls(prior, log_lik, unseen)
+        return cls(prior, log_lik)
 
     def log_odds(self, text: str) -> float:
+        return self._log_odds(grams(text))
+
+    def _log_odds(self, text_grams: list[str]) -> float:
+        # An n-gram never seen in training is no evidence either way. Smoothing would give it
+        # log(total calm / total warn): a class-size artefact that made every new word (繁体,
+        # 班车, 党费) lean to a warning.
         score = self.log_prior[1] - self.log_prior[0]
-        for g in grams(text):
-            calm, warn = self.log_lik.get(g, self.unseen)
-            score += warn - calm
+        for g in text_grams:
+            if g in self.log_lik:
+                calm, warn = self.log_lik[g]
+                score += warn - calm
         return score
 
     def probability(self, text: str) -> float:
-        z = self.log_odds(text)
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        return _sigmoid(self.log_odds(text))
+
+    def flag_probability(self, text: str) -> float:
+        return self._flag_probability(grams(text))
+
+    def _flag_probability(self, text_grams: list[str]) -> float:
+        """The probability, or 0 when no word of the text leans to a warning: a message the
+        model knows nothing about (an emoji, "您好！") sits at the prior, and a flag must be
+        able to name the words that raised it."""
+        for g in text_grams:
+            if len(g) >= 2 and g in self.log_lik:
+                calm, warn = self.log_lik[g]
+                if warn > calm:
+                    return _sigmoid(self._log_odds(text_grams))
+        return 0.0
 
     def strongest(self, text: str, n: int = 3) -> list[str]:
         """The n-grams (two characters or more) in the text that lean hardest to a warning."""
@@ -96,12 +131,13 @@ class NaiveBayes:
 
 def cross_validated(rows: list[dict], folds: int = FOLDS) -> list[float]:
     """Held-out probabilities for every row; fold = position modulo `folds` (deterministic)."""
+    samples = [(grams(r["text"]), bool(r["warn"])) for r in rows]
     probs = [0.0] * len(rows)
     for f in range(folds):
-        model = NaiveBayes.train([r for i, r in enumerate(rows) if i % folds != f])
-        for i, r in enumerate(rows):
+        model = NaiveBayes.from_grams([s for i, s in enumerate(samples) if i % folds != f])
+        for i, (text_grams, _) in enumerate(samples):
             if i % folds == f:
-                probs[i] = model.probability(r["text"])
+                probs[i] = model._flag_probability(text_grams)
     return probs
 
 
@@ -121,7 +157,7 @@ class FlagModel:
     threshold: float
 
     def flags(self, text: str) -> bool:
-        return bool(text.strip()) and self.bayes.probability(text) >= self.threshold
+        return bool(text.strip()) and self.bayes.flag_probability(text) >= self.threshold
 
     def why(self, text: str) -> str:
         words = "、".join(f"“{g}”" for g in self.bayes.strongest(text))
@@ -134,7 +170,7 @@ _lock = threading.Lock()
 
 
 def build(rows: list[dict] | None = None) -> FlagModel:
-    rows = load_labelled() if rows is None else rows
+    rows = training_rows() if rows is None else rows
     threshold = choose_threshold(rows, cross_validated(rows))
     return FlagModel(NaiveBayes.train(rows), threshold)
 
