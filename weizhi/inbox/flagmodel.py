@@ -5,10 +5,10 @@ the office's everyday traffic — 党费, 组织关系, 入党, 班车, 食堂 �
 
 Why: the rules almost never raise a false alarm but miss most plainly worded trouble. The
 model only adds flags (rules OR model); the rules still give the reasons. Pure Python, no new
-dependency, trained once per process on first use (a few hundred short messages: tens of
-milliseconds) and deterministic — same data, same model, same threshold.
+dependency, trained once per process on first use (bench/flag.py and the tests time it) and
+deterministic — same data, same model, same threshold.
 
-The threshold is chosen by 5-fold cross-validation on the labelled set only: the lowest
+The threshold is chosen by 5-fold cross-validation on the training data only: the lowest
 probability at which the model alone still reaches precision ≥ 0.8 on held-out folds.
 """
 
