@@ -2,19 +2,22 @@
 """Twenty members hand in nine 8 MB photos each, at once, to 动笔走心 through a real server.
 
     .venv/bin/python bench/notes_upload.py [--members 20] [--photos 9] [--workers 2]
+                                           [--server-env MALLOC_ARENA_MAX=2]
 
 Builds a throw-away embedded-mode instance (SQLite) in a temp dir, makes --members roster
-members with a signed-in session each, and serves it as ``manage.py serve`` does (granian's
-RSGI interface, weizhi.rsgi, --workers processes of WEB_THREADS threads). One noisy
-12-megapixel JPEG of about 8 MB is written to disk; every member's client fetches the note
-form (its CSRF token) and then, all released together, POSTs the form with that photo nine
-times (streamed from the file). The RSS of the granian process tree is sampled from /proc
-while idle (after every member has loaded the form) and during the uploads; the bytes in the
-server's temporary directory are sampled too, which is where the bodies go (bodyfirst spools
-a body over 1 MB to a file; Django's CappedTemporaryFileUploadHandler spools each photo).
+members with a signed-in session each, and serves it as ``manage.py serve`` starts its web
+part (granian's RSGI interface, weizhi.rsgi, --workers processes of WEB_THREADS threads). One
+noisy 12-megapixel JPEG of 8 MB is written to disk; every member's client fetches the note
+form (its CSRF token), then all are released together and POST it with that photo nine
+times (streamed from the file).
 
-Printed: idle and peak RSS, their difference, the body bytes that were in flight, the peak of
-the temporary directory and every request's status. Results go to bench/out/.
+Two waves on the same server. First the bodies alone: the reflection is too short, so Django
+parses the whole form (every photo spooled to disk) and refuses it before any photo is
+decoded. Then the real notes: 180 photos checked, decoded, resized and stored. For each wave
+the RSS of the granian process tree is sampled from /proc (idle just before, peak during),
+and so are the bytes in the server's TMPDIR, where the bodies go (bodyfirst spools a body
+over 1 MB; the notes view's CappedTemporaryFileUploadHandler spools each photo).
+Results go to bench/out/notes-upload-<time>.json.
 """
 
 import argparse
