@@ -25,6 +25,7 @@
   function again(text) {
     say(text, true);
     clearInterval(tick);
+    timer.textContent = "";
     stop.hidden = true;
     start.hidden = false;
   }
