@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint format bench bench-article bench-callback bench-screen bench-surveys bench-quiz bench-live bench-dashboard setup deps dev-deps browser-deps clean bench-fresh-clone
+.PHONY: run test lint format bench bench-article bench-callback bench-screen bench-surveys bench-quiz bench-live bench-dashboard bench-notes-upload setup deps dev-deps browser-deps clean bench-fresh-clone
 
 UV_VERSION ?= 0.13.9
 # uv (from PyPI) installs a lock file in seconds; pip does the same, slower, when uv cannot.
@@ -32,11 +32,13 @@ deps: $(VENV)/.deps
 	@$(PY) -m weizhi.wechat.signin.jssdk_vendor
 dev-deps: deps $(VENV)/.dev-deps
 
-# Debian's Chromium and CJK fonts for the browser tests (Playwright cannot fetch its own here).
+# Debian's Chromium and CJK fonts for the browser tests (Playwright cannot fetch its own here),
+# and espeak-ng, the offline synthesiser the 生成示范朗读 tests run (READALOUD_TTS_COMMAND).
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+		|| ! command -v espeak-ng >/dev/null 2>&1; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk espeak-ng >/dev/null; \
 	fi
 
 # migrate, collectstatic, the demo and the first administrator, in one process; serve
@@ -80,6 +82,9 @@ bench-live: dev-deps
 
 bench-dashboard: dev-deps
 	$(PY) bench/dashboard.py $(BENCH_ARGS)
+
+bench-notes-upload: dev-deps
+	$(PY) bench/notes_upload.py $(BENCH_ARGS)
 
 bench-fresh-clone:
 	$(PYTHON) bench/fresh_clone.py $(BENCH_ARGS)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -18,8 +18,8 @@ from django.utils.safestring import mark_safe
 from weizhi.moderation import services as moderation
 from weizhi.moderation.scope import may_moderate, visible_items
 
-from . import scoring, stats
-from .models import Reading
+from . import reference, scoring, stats
+from .models import Clip, Reading
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +85,17 @@ def stats_view(request: HttpRequest) -> HttpResponse:
         return response
     context = {"start": start, "end": end, "rows": stats.branch_rows(request.user, start, end)}
     return TemplateResponse(request, "readaloud/admin/stats.html", context)
+
+
+@permission_required("readaloud.change_clip", raise_exception=True)
+def reference_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """生成示范朗读: only where a speech synthesiser is configured."""
+    if not reference.available():
+        raise Http404
+    clip = get_object_or_404(Clip, pk=pk)
+    if request.method == "POST":
+        reference.request_synthesis(clip)
+        log.info("user %s asked for synthesised reference audio of clip %s", request.user.pk, pk)
+        messages.success(request, "已开始生成示范朗读，稍候刷新本页查看。")
+        return redirect("readaloud_reference", pk=clip.pk)
+    return TemplateResponse(request, "readaloud/admin/reference.html", {"clip": clip})

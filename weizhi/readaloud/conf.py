@@ -36,3 +36,25 @@ def max_seconds() -> int:
 def keep_days() -> int:
     """Recordings older than this are deleted (the reading, its score and its item stay)."""
     return _value("READALOUD_KEEP_DAYS", envint("READALOUD_KEEP_DAYS", 180, minimum=1))
+
+
+def recogniser_command() -> str:
+    """The local recogniser (``READALOUD_RECOGNISER=command``): a command line with ``{file}``
+    (and optionally ``{format}``) whose standard output is the transcript."""
+    return _value("READALOUD_RECOGNISER_COMMAND", envstr("READALOUD_RECOGNISER_COMMAND"))
+
+
+def recogniser_timeout() -> int:
+    return _value(
+        "READALOUD_RECOGNISER_TIMEOUT", envint("READALOUD_RECOGNISER_TIMEOUT", 120, minimum=1)
+    )
+
+
+def tts_command() -> str:
+    """An offline speech synthesiser for the clips' reference audio: a command line with
+    ``{out}`` (the WAV to write) and ``{text}`` or ``{textfile}``; empty means none."""
+    return _value("READALOUD_TTS_COMMAND", envstr("READALOUD_TTS_COMMAND"))
+
+
+def tts_timeout() -> int:
+    return _value("READALOUD_TTS_TIMEOUT", envint("READALOUD_TTS_TIMEOUT", 120, minimum=1))

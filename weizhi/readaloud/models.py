@@ -48,6 +48,10 @@ class Clip(models.Model):
         "示范音频", upload_to="readaloud/reference/", blank=True,
         help_text="可选；mp3、m4a、ogg、webm、amr 或 wav，不超过 8 MB。",
     )  # fmt: skip
+    reference_note = models.CharField(
+        "示范音频状态", max_length=200, blank=True, editable=False,
+        help_text="语音合成生成示范朗读的进展或失败原因。",
+    )  # fmt: skip
     interpretation = models.TextField(
         "解读", blank=True, max_length=2000, help_text="党员朗读之后才显示。"
     )
@@ -70,6 +74,7 @@ class Clip(models.Model):
 class Channel(models.TextChoices):
     WEB = "web", "网页录音"
     WECHAT = "wechat", "公众号语音"
+    JSSDK = "jssdk", "微信内录音"
 
 
 class ReadingQuerySet(models.QuerySet):
@@ -135,3 +140,36 @@ class Current(models.Model):
     class Meta:
         verbose_name = "当前篇目"
         verbose_name_plural = "当前篇目"
+
+
+class WeChatRecording(models.Model):
+    """A reading recorded with the JS-SDK inside WeChat (startRecord → uploadVoice): WeChat
+    keeps it as temporary media under its serverId for three days; a task fetches it
+    (获取临时素材) and hands it to the read-aloud service like a voice message."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "处理中"
+        DONE = "done", "已记录"
+        FAILED = "failed", "失败"
+
+    member = models.ForeignKey(
+        "audience.Member", verbose_name="党员", on_delete=models.CASCADE,
+        related_name="wechat_recordings",
+    )  # fmt: skip
+    clip = models.ForeignKey(Clip, verbose_name="篇目", on_delete=models.CASCADE)
+    server_id = models.CharField("微信素材 ID", max_length=128, unique=True)
+    seconds = models.FloatField("录音时长（秒）", default=0)
+    consent = models.BooleanField("同意展示", default=False)
+    status = models.CharField("状态", max_length=10, choices=Status, default=Status.PENDING)
+    message = models.CharField("说明", max_length=200, blank=True)
+    reading = models.OneToOneField(
+        "Reading", verbose_name="朗读记录", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "微信内录音"
+        verbose_name_plural = "微信内录音"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.clip_id} · {self.get_status_display()}"

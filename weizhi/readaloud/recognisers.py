@@ -7,6 +7,10 @@
   ``Content-Type`` its MIME type, ``Authorization: Bearer {KEY}`` and ``X-Audio-Format``;
   the answer is JSON ``{"text": "…"}``. A cloud service is reached through a small adapter
   that speaks this;
+- ``command``: a local program (a whisper.cpp or vosk-transcriber command line) from
+  READALOUD_RECOGNISER_COMMAND, ``{file}`` replaced by the recording's path (``{format}`` by
+  its format); its standard output is the transcript. It is stopped after
+  READALOUD_RECOGNISER_TIMEOUT seconds;
 - a dotted path to a class with ``recognise(path, fmt, hint) -> str | None`` (a local model).
 
 A recogniser that fails gives no transcript: the reading is kept as a check-in, never lost.
@@ -21,7 +25,7 @@ from typing import Protocol
 import httpx
 from django.utils.module_loading import import_string
 
-from . import conf
+from . import conf, localcommand
 from .audio import FORMATS
 
 log = logging.getLogger(__name__)
@@ -66,6 +70,21 @@ class HttpRecogniser:
         return text if isinstance(text, str) and text.strip() else None
 
 
+class CommandRecogniser:
+    def __init__(self, command: str, timeout: float) -> None:
+        self.command, self.timeout = command, timeout
+
+    def recognise(self, path: Path, fmt: str, hint: str | None) -> str | None:
+        values = {"file": str(path), "format": fmt}
+        try:
+            text = localcommand.run(self.command, values, timeout=self.timeout)
+        except localcommand.CommandError as error:
+            log.warning("readaloud: local recogniser failed on %s: %s", path.name, error)
+            return None
+        text = " ".join(text.split())
+        return text or None
+
+
 def current() -> Recogniser:
     name = conf.recogniser()
     if name in ("", "none"):
@@ -74,4 +93,6 @@ def current() -> Recogniser:
         return WeChatRecognition()
     if name == "http":
         return HttpRecogniser(conf.recogniser_url(), conf.recogniser_key())
+    if name == "command":
+        return CommandRecogniser(conf.recogniser_command(), conf.recogniser_timeout())
     return import_string(name)()

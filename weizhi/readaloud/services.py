@@ -28,7 +28,7 @@ from weizhi.moderation.models import Action, Item, Kind, Source
 from weizhi.points import services as points
 
 from . import audio, conf, recognisers, scoring
-from .models import Channel, Clip, Current, Reading
+from .models import Channel, Clip, Current, Reading, WeChatRecording
 
 log = logging.getLogger(__name__)
 MIN_SECONDS = 1.0
@@ -180,6 +180,55 @@ def submit(
         reading.pk, member.pk, clip.pk, fmt, checked.seconds, reading.score,
     )  # fmt: skip
     return reading
+
+
+def start_wechat_recording(
+    member: Member, clip: Clip, server_id: str, *, seconds: float, consent: bool
+) -> WeChatRecording:
+    """A recording made with the JS-SDK (its serverId from uploadVoice): remembered, and
+    fetched from WeChat in a task. The same serverId sent again is the same recording."""
+    from .tasks import fetch_wechat_recording
+
+    with transaction.atomic():
+        recording, created = WeChatRecording.objects.get_or_create(
+            server_id=server_id,
+            defaults={
+                "member": member, "clip": clip, "consent": consent,
+                "seconds": max(0.0, min(seconds, 24 * 3600.0)),
+            },
+        )  # fmt: skip
+        if recording.member_id != member.pk or recording.clip_id != clip.pk:
+            raise ReadingError("这段录音已经提交过了，请重新录音。")
+        if created:
+            transaction.on_commit(lambda: fetch_wechat_recording.enqueue(recording.pk))
+    log.info(
+        "readaloud: WeChat recording %s (member=%s clip=%s) %s",
+        recording.pk, member.pk, clip.pk, "queued" if created else "sent again",
+    )  # fmt: skip
+    return recording
+
+
+def finish_wechat_recording(recording: WeChatRecording, data: bytes) -> str:
+    """In the task: the fetched recording checked and stored exactly like a voice message."""
+    try:
+        reading = submit(
+            recording.member, recording.clip, [data], consent=recording.consent,
+            declared_seconds=recording.seconds, channel=Channel.JSSDK,
+            media_id=recording.server_id,
+        )  # fmt: skip
+    except ReadingError as error:
+        wechat_recording_failed(recording.pk, str(error))
+        return "refused"
+    WeChatRecording.objects.filter(pk=recording.pk).update(
+        status=WeChatRecording.Status.DONE, reading=reading, message=""
+    )
+    return "stored"
+
+
+def wechat_recording_failed(recording_id: int, message: str) -> None:
+    WeChatRecording.objects.filter(pk=recording_id, status=WeChatRecording.Status.PENDING).update(
+        status=WeChatRecording.Status.FAILED, message=message[:200]
+    )
 
 
 def on_reading_decision(item: Item, action: str) -> None:

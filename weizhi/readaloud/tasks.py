@@ -1,10 +1,48 @@
-"""The read-aloud's periodic job."""
+"""The read-aloud's tasks: the periodic pruning, a recording made with the JS-SDK inside
+WeChat fetched by its serverId, and a clip's reference audio synthesised."""
+
+import logging
 
 from weizhi.core.taskqueue import task
+from weizhi.wechat.api.errors import NETWORK_ERROR, WeChatAPIError
+from weizhi.wechat.api.media import get_media
 
-from . import services
+from . import reference, services
+from .models import WeChatRecording
+
+log = logging.getLogger(__name__)
+FETCH_FAILED = "录音获取失败，请重新录音。"
+EXPIRED = "微信已不再保存这段录音（过期或无效），请重新录音。"
 
 
 @task()
 def prune_recordings() -> int:
     return services.prune()
+
+
+def _fetch_failed(reason: str, recording_id: int, *args, **kwargs) -> None:
+    log.error("readaloud: WeChat recording %s not fetched for good: %s", recording_id, reason)
+    services.wechat_recording_failed(recording_id, FETCH_FAILED)
+
+
+@task(retry=True, on_failure=_fetch_failed)
+def fetch_wechat_recording(recording_id: int) -> str:
+    """Idempotent: a recording already done or failed is left alone, and the reading is
+    made once per serverId (services.submit's media_id)."""
+    recording = WeChatRecording.objects.filter(pk=recording_id).first()
+    if recording is None or recording.status != WeChatRecording.Status.PENDING:
+        return "settled"
+    try:
+        data, _kind = get_media(recording.server_id)
+    except WeChatAPIError as error:
+        if error.errcode == NETWORK_ERROR:
+            raise  # worth the task's retry
+        log.warning("readaloud: WeChat recording %s not fetched: %s", recording.pk, error)
+        services.wechat_recording_failed(recording.pk, EXPIRED)
+        return "expired"
+    return services.finish_wechat_recording(recording, data)
+
+
+@task()
+def synthesise_reference(clip_id: int) -> str:
+    return reference.synthesise(clip_id)

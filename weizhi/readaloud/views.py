@@ -5,6 +5,7 @@ reader, to those who moderate them, and, once featured with consent, to everyone
 from __future__ import annotations
 
 import logging
+import re
 
 from django.contrib import messages
 from django.http import (
@@ -27,11 +28,13 @@ from weizhi.core.clientaddress import client_address
 from weizhi.core.ratelimit import hit
 from weizhi.core.uploads import SizeLimitUploadHandler
 from weizhi.moderation.scope import visible_items
+from weizhi.wechat.signin.share import share_scripts
 
 from . import audio, conf, scoring, services
-from .models import Clip, Reading, Series
+from .models import Clip, Reading, Series, WeChatRecording
 
 log = logging.getLogger(__name__)
+SERVER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 READING_LIMITS = [("member", 10, 3600), ("member-day", 30, 86400), ("address", 60, 3600)]
 
 
@@ -58,6 +61,8 @@ def clip_page(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
         "max_seconds": conf.max_seconds(),
         "accept": ",".join(sorted(set(audio.FORMATS.values()))),
         "mine": clip.readings.filter(member=member).select_related("item")[:5],
+        # Inside WeChat, where the account signs JS-SDK configs: WeChat's own recorder.
+        "wx": share_scripts(request),
     }
     return render(request, "readaloud/clip.html", context)
 
@@ -186,5 +191,46 @@ def listen(request: HttpRequest, pk: int) -> HttpResponse:
     except (FileNotFoundError, ValueError):  # pruned after READALOUD_KEEP_DAYS, or none
         raise Http404 from None
     response = FileResponse(recording, content_type=audio.FORMATS.get(reading.audio_format))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@csrf_protect
+@require_POST
+@member_required
+def read_in_wechat(request: HttpRequest, member: Member, pk: int) -> JsonResponse:
+    """The serverId of a recording made with WeChat's JS-SDK; the recording itself is fetched
+    from WeChat in a task, and the page asks ``wechat_status`` until it is stored."""
+    clip = get_object_or_404(Clip.objects.open_on(), pk=pk)
+    server_id = request.POST.get("server_id", "").strip()
+    if not SERVER_ID.fullmatch(server_id):
+        log.info("readaloud: bad serverId from member %s: %r", member.pk, server_id[:40])
+        return JsonResponse({"error": "录音上传不完整，请重新录音。"}, status=400)
+    if not _within(request, member):
+        return JsonResponse({"error": "提交太频繁了，请稍后再试。"}, status=429)
+    try:
+        seconds = float(request.POST.get("seconds") or 0)
+    except ValueError:
+        seconds = 0.0
+    try:
+        recording = services.start_wechat_recording(
+            member, clip, server_id, seconds=seconds, consent=request.POST.get("consent") == "on"
+        )
+    except services.ReadingError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse({"poll": reverse("readaloud:wechat-status", args=[recording.pk])})
+
+
+@member_required
+@require_GET
+def wechat_status(request: HttpRequest, member: Member, pk: int) -> JsonResponse:
+    recording = get_object_or_404(WeChatRecording, pk=pk, member=member)
+    if recording.status == WeChatRecording.Status.DONE and recording.reading_id:
+        answer = {"url": reverse("readaloud:reading", args=[recording.reading_id])}
+    elif recording.status == WeChatRecording.Status.FAILED:
+        answer = {"error": recording.message or "录音未能记录，请重新录音。"}
+    else:
+        answer = {"pending": True}
+    response = JsonResponse(answer)
     response["Cache-Control"] = "private, no-store"
     return response

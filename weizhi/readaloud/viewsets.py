@@ -4,13 +4,16 @@ like a member's)."""
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.views.generic import EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import HeaderButton
 
-from . import audio, conf
+from . import audio, conf, reference
 from .models import Clip, Series
 
 ENABLED = BooleanColumn("enabled", label="启用", sort_key="enabled")
@@ -56,11 +59,22 @@ class ClipForm(WagtailAdminModelForm):
         return data
 
 
+class ClipEditView(EditView):
+    @property
+    def header_buttons(self) -> list:
+        buttons = list(super().header_buttons)
+        if reference.available():
+            url = reverse("readaloud_reference", args=[self.object.pk])
+            buttons.append(HeaderButton("生成示范朗读", url=url, icon_name="media"))
+        return buttons
+
+
 class ClipViewSet(ModelViewSet):
     name = "readaloud_clip"
     model = Clip
     icon = "doc-full"
     menu_label = "朗读篇目"
+    edit_view_class = ClipEditView
     edit_handler = ObjectList(
         [FieldPanel(name) for name in ClipForm.Meta.fields], base_form_class=ClipForm
     )

@@ -28,4 +28,9 @@ def register_readaloud_urls() -> list:
     return [
         path("readaloud/readings/<int:pk>/", admin_views.reading_view, name="readaloud_reading"),
         path("readaloud/stats/", admin_views.stats_view, name="readaloud_stats"),
+        path(
+            "readaloud/clips/<int:pk>/reference/",
+            admin_views.reference_view,
+            name="readaloud_reference",
+        ),
     ]

@@ -1,5 +1,8 @@
-/* 听读悟: record a reading with the browser's MediaRecorder and hand it in. Without
-   MediaRecorder or a microphone, the file input of the form works on its own. */
+/* 听读悟: record a reading and hand it in. Inside WeChat, where the page got a signed JS-SDK
+   config (data-wx-config), WeChat's own recorder: startRecord / stopRecord, at most 60 s
+   (onVoiceRecordEnd), uploadVoice, and the serverId posted to us, which fetches the recording
+   from WeChat in a task while this page waits for it. Elsewhere, or when the config fails,
+   the browser's MediaRecorder. Without either, the file input of the form works on its own. */
 (function () {
   "use strict";
   var form = document.getElementById("ra-form");
@@ -10,12 +13,39 @@
   var timer = document.getElementById("ra-timer");
   var status = document.getElementById("ra-status");
   var maxSeconds = parseInt(form.dataset.maxSeconds, 10) || 300;
+  var wxSeconds = Math.min(60, maxSeconds);  // WeChat stops a recording at 60 s
   var recorder = null, chunks = [], began = 0, tick = null, stream = null;
+  var mode = null, wxState = "idle";
 
   function say(text, bad) {
     status.textContent = text;
     status.classList.toggle("ra-bad", !!bad);
   }
+
+  function again(text) {
+    say(text, true);
+    clearInterval(tick);
+    timer.textContent = "";
+    stop.hidden = true;
+    start.hidden = false;
+  }
+
+  function counting(limit, atLimit) {
+    began = Date.now();
+    start.hidden = true;
+    stop.hidden = false;
+    tick = setInterval(function () {
+      var s = Math.floor((Date.now() - began) / 1000);
+      timer.textContent = "正在录音 " + s + " 秒（最长 " + limit + " 秒）";
+      if (s >= limit) atLimit();
+    }, 250);
+  }
+
+  function answerOf(r) {
+    return r.json().catch(function () { return {error: "提交失败（" + r.status + "），请重试。"}; });
+  }
+
+  /* The browser's recorder */
 
   function pickType() {
     var types = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus", "audio/mp4"];
@@ -33,12 +63,12 @@
     say("正在提交录音…");
     fetch(form.action, {method: "POST", body: data, credentials: "same-origin",
                         headers: {"X-Requested-With": "fetch"}})
-      .then(function (r) { return r.json().catch(function () { return {error: "提交失败（" + r.status + "），请重试。"}; }); })
+      .then(answerOf)
       .then(function (answer) {
         if (answer.url) { say("已提交。"); window.location.href = answer.url; }
-        else { say(answer.error || "提交失败，请重试。", true); start.hidden = false; }
+        else again(answer.error || "提交失败，请重试。");
       })
-      .catch(function () { say("网络不通，录音未提交，请重试。", true); start.hidden = false; });
+      .catch(function () { again("网络不通，录音未提交，请重试。"); });
   }
 
   function finish() {
@@ -46,8 +76,7 @@
     recorder.stop();
   }
 
-  start.addEventListener("click", function () {
-    say("");
+  function startBrowser() {
     navigator.mediaDevices.getUserMedia({audio: true}).then(function (s) {
       stream = s;
       var type = pickType();
@@ -62,21 +91,123 @@
         send(new Blob(chunks, {type: recorder.mimeType || type || "audio/webm"}), seconds);
       };
       recorder.start(1000);
-      began = Date.now();
-      start.hidden = true;
-      stop.hidden = false;
-      tick = setInterval(function () {
-        var s = Math.floor((Date.now() - began) / 1000);
-        timer.textContent = "正在录音 " + s + " 秒（最长 " + maxSeconds + " 秒）";
-        if (s >= maxSeconds) finish();
-      }, 250);
+      counting(maxSeconds, finish);
     }).catch(function () {
       say("无法使用麦克风：请允许录音，或在下方选择录音文件。", true);
     });
-  });
-  stop.addEventListener("click", finish);
+  }
 
-  if (window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+  function useBrowser() {
+    if (mode === "browser") return;
+    mode = "browser";
+    box.hidden = !(window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+  }
+
+  /* WeChat's recorder (JS-SDK) */
+
+  var wx = window.wx;
+
+  function wait(url, tries) {
+    fetch(url, {credentials: "same-origin"}).then(answerOf).then(function (answer) {
+      if (answer.url) { say("已提交。"); window.location.href = answer.url; }
+      else if (answer.error) again(answer.error);
+      else if (tries >= 80) again("处理时间较长，请稍后在“我的朗读”里查看。");
+      else { say("录音已上传，正在处理…"); setTimeout(function () { wait(url, tries + 1); }, 1500); }
+    }).catch(function () { again("网络不通，请稍后在“我的朗读”里查看。"); });
+  }
+
+  function sendServerId(serverId, seconds) {
+    var data = new FormData(form);
+    data.delete("audio");
+    data.set("server_id", serverId);
+    data.set("seconds", seconds.toFixed(1));
+    say("正在提交录音…");
+    fetch(form.dataset.wxUpload, {method: "POST", body: data, credentials: "same-origin",
+                                  headers: {"X-Requested-With": "fetch"}})
+      .then(answerOf)
+      .then(function (answer) {
+        if (answer.poll) wait(answer.poll, 0);
+        else again(answer.error || "提交失败，请重试。");
+      })
+      .catch(function () { again("网络不通，录音未提交，请重试。"); });
+  }
+
+  function recorded(localId) {
+    wxState = "idle";
+    clearInterval(tick);
+    stop.hidden = true;
+    var seconds = Math.min((Date.now() - began) / 1000, wxSeconds);
+    say("正在上传录音…");
+    wx.uploadVoice({
+      localId: localId,
+      isShowProgressTips: 1,
+      success: function (res) { sendServerId(res.serverId, seconds); },
+      fail: function () { again("录音上传到微信失败，请重试。"); }
+    });
+  }
+
+  function stopWeChat() {
+    if (wxState !== "recording") return;
+    wxState = "stopping";
+    wx.stopRecord({
+      success: function (res) { recorded(res.localId); },
+      fail: function () { wxState = "idle"; again("结束录音失败，请重新录音。"); }
+    });
+  }
+
+  function startWeChat() {
+    wx.startRecord({
+      success: function () { wxState = "recording"; counting(wxSeconds, stopWeChat); },
+      cancel: function () { say("您没有允许微信录音；可重新点击开始录音，或在下方选择录音文件。", true); },
+      fail: function () { say("微信录音无法开始，已改用浏览器录音，请再点一次开始录音。", true); mode = null; useBrowser(); }
+    });
+  }
+
+  function useWeChat() {
+    if (mode !== null) return;
+    mode = "wechat";
+    // WeChat ends a recording by itself at 60 s and hands over what it has.
+    wx.onVoiceRecordEnd({complete: function (res) { if (wxState === "recording") recorded(res.localId); }});
     box.hidden = false;
   }
+
+  function configureWeChat() {
+    var failed = false;
+    var here = location.href.split("#")[0];
+    // Neither ready nor error from WeChat within 8 s: the browser's recorder.
+    setTimeout(function () { if (mode === null) useBrowser(); }, 8000);
+    fetch(form.dataset.wxConfig + "?url=" + encodeURIComponent(here), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (config) {
+        if (!config || !config.signature) return useBrowser();
+        wx.config({debug: false, appId: config.appId, timestamp: config.timestamp,
+                   nonceStr: config.nonceStr, signature: config.signature,
+                   jsApiList: config.jsApiList});
+        wx.error(function () { failed = true; mode = null; useBrowser(); });
+        wx.ready(function () {
+          if (failed) return;
+          wx.checkJsApi({
+            jsApiList: ["startRecord", "stopRecord", "uploadVoice"],
+            success: function (res) {
+              var found = res.checkResult;
+              if (typeof found === "string") { try { found = JSON.parse(found); } catch (e) { found = {}; } }
+              if (!failed && found && found.startRecord && found.uploadVoice) useWeChat(); else useBrowser();
+            },
+            fail: useBrowser
+          });
+        });
+      })
+      .catch(useBrowser);
+  }
+
+  start.addEventListener("click", function () {
+    say("");
+    if (mode === "wechat") startWeChat(); else startBrowser();
+  });
+  stop.addEventListener("click", function () {
+    if (mode === "wechat") stopWeChat(); else finish();
+  });
+
+  if (wx && form.dataset.wxConfig && window.fetch) configureWeChat();
+  else useBrowser();
 })();
