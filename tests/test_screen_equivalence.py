@@ -44,22 +44,25 @@ NOISE += ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u0301", "\ufe0f"]
 NOISE += ["😀", "👍🏻", "🔥", "🇨🇳", "\U000e0067\U000e0062", "\ud800", "\udfff"]
 BEYOND = "\U00020000\U0002a6d6\U0002b748\U0002f800\U0002f81a\U00030000\U000f0000"
 POOLS = [(SIMPLIFIED, 40), (TRADITIONAL, 15), (WIDE, 8), (LATIN, 10), (COMPAT, 4), (BEYOND, 3)]
+# Characters that no term holds, in texts only: between two parts of a term they separate them.
+UNLISTED = "甲乙丙丁戊己庚辛壬癸"
+TEXT_POOLS = [*POOLS, (UNLISTED, 10)]
 
 
-def random_text(rng: random.Random, length: int) -> str:
+def random_text(rng: random.Random, length: int, pools=TEXT_POOLS) -> str:
     parts = []
     for _ in range(length):
         if rng.random() < 0.2:
             parts.append(rng.choice(NOISE))
         else:
-            pool = rng.choices([p for p, _ in POOLS], [w for _, w in POOLS])[0]
+            pool = rng.choices([p for p, _ in pools], [w for _, w in pools])[0]
             parts.append(rng.choice(pool))
     return "".join(parts)
 
 
 def disguised(rng: random.Random, term: str) -> str:
     """The term as an evader writes it: noise between its characters, traditional and
-    full-width forms, another case."""
+    full-width forms, another case; or broken by a character no term has."""
     simplified_to_traditional = {TRADITIONAL[i + 1]: TRADITIONAL[i] for i in range(0, 24, 2)}
     chars = []
     for char in term:
@@ -68,7 +71,8 @@ def disguised(rng: random.Random, term: str) -> str:
         elif char.isascii() and char.isalnum() and rng.random() < 0.5:
             char = chr(ord(char.upper()) + 0xFEE0)
         chars.append(char.swapcase() if rng.random() < 0.3 else char)
-    return "".join(c + (rng.choice(NOISE) if rng.random() < 0.5 else "") for c in chars)
+    between = NOISE if rng.random() < 0.8 else list(UNLISTED)
+    return "".join(c + (rng.choice(between) if rng.random() < 0.5 else "") for c in chars)
 
 
 def test_every_character_in_the_table_normalises_as_the_definition_says():
@@ -131,7 +135,7 @@ class ReferenceScreen:
 
 
 def random_lexicon(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    terms = {random_text(rng, rng.randint(3, 6)) for _ in range(count)}
+    terms = {random_text(rng, rng.randint(3, 6), POOLS) for _ in range(count)}
     return [
         (t, f"类别{i % 5}") for i, t in enumerate(sorted(terms)) if len(normalise_reference(t)) > 1
     ]
