@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from .normalise import normal_table, normalise
 
 _SEPARATOR = b"\x00"
+_DROPPED = b""
 
 
 def _code(rank: int) -> bytes:
@@ -34,26 +35,25 @@ def _code(rank: int) -> bytes:
 
 class Alphabet:
     def __init__(self, keys: Iterable[str]) -> None:
-        counts = Counter(char for key in keys for char in key)
+        counts = Counter("".join(keys))
         ranked = sorted(counts, key=lambda char: (-counts[char], char))
         self._codes = {ord(char): _code(rank) for rank, char in enumerate(ranked)}
         code = self._codes.get
         self._table = [
-            code(normal, _SEPARATOR) if type(normal) is int else self._long(normal)
+            code(normal, _SEPARATOR)
+            if type(normal) is int
+            else (_DROPPED if normal is None else self._coded(normal))
             for normal in normal_table()
         ]
-
-    def _long(self, normal: str | None) -> bytes:
-        """The table's entry for a character dropped (None) or with a longer normal form."""
-        return self._coded(normal) if normal else b""
 
     def _coded(self, normal: str) -> bytes:
         code = self._codes.get
         return b"".join(code(ord(char), _SEPARATOR) for char in normal)
 
     def key(self, normal: str) -> bytes:
-        """A key already in normal form, as the automaton holds it."""
-        return self._coded(normal)
+        """A key already in normal form (so every character has a code), as the automaton
+        holds it."""
+        return codecs.charmap_encode(normal, "strict", self._codes)[0]
 
     def text(self, text: str) -> bytes:
         """Text to screen, normalised and coded, as the automaton reads it."""

@@ -91,7 +91,9 @@ def normal_table() -> list[int | str | None]:
     of its normal form, or its normal form when that is longer than one character."""
     table: list[int | str | None] = []
     for code in range(TABLE_END):
-        normal = normalise_reference(chr(code))
+        char = chr(code)
+        # What is not a letter or a digit is noise (the definition's first step): no need to ask.
+        normal = normalise_reference(char) if char.isalnum() else ""
         table.append(ord(normal) if len(normal) == 1 else normal or None)
         # normalise() reads characters beyond the table again, once translated; those a
         # character in the table becomes (simplified forms in CJK extension B) must stay.
