@@ -4,10 +4,11 @@ lexicon's own characters define. No Django.
 The characters of the keys (terms and allowed phrases, in normal form) are numbered, the most
 frequent first, and every other character becomes 0, which no key contains: a match cannot
 span a character that no key has, so this finds exactly what the normal form would. The
-numbers are written in UTF-8: the most frequent characters take one byte, the next two, the
-rest three, where a Chinese character always takes three. The automaton takes a step a byte,
-and the frequent characters' states lie together in memory; UTF-8 also never lets a match
-start or end inside a character.
+numbers start at U+0080 and are written in UTF-8: the 1,920 most frequent characters take
+two bytes, the rest three, where a Chinese character always takes three. The automaton
+takes a step a byte, and the frequent characters' states lie together in memory; UTF-8 also
+never lets a match start or end inside a character. (Codes of one byte, below U+0080, matched
+no faster, and building the automaton with them took much more memory.)
 
 Normalising and coding are a single pass in C: ``codecs.charmap_encode`` (what the standard
 library's single-byte codecs run on) with a table from each character straight to the bytes
@@ -28,8 +29,9 @@ _DROPPED = b""
 
 
 def _code(rank: int) -> bytes:
-    """The rank-th code: 1, 2, … skipping the surrogates, which UTF-8 cannot write."""
-    point = rank + 1
+    """The rank-th code: U+0080, U+0081, … skipping the surrogates, which UTF-8 cannot
+    write."""
+    point = 0x80 + rank
     return chr(point if point < 0xD800 else point + 0x800).encode()
 
 
