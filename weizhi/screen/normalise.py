@@ -97,9 +97,9 @@ def normal_table() -> list[int | str | None]:
         table.append(ord(normal) if len(normal) == 1 else normal or None)
         # normalise() reads characters beyond the table again, once translated; those a
         # character in the table becomes (simplified forms in CJK extension B) must stay.
-        for char in normal:
-            if ord(char) >= TABLE_END and normalise_reference(char) != char:
-                raise AssertionError(f"U+{code:04X} normalises to U+{ord(char):04X}, not final")
+        for part in normal:
+            if ord(part) >= TABLE_END and normalise_reference(part) != part:
+                raise AssertionError(f"U+{code:04X} normalises to U+{ord(part):04X}, not final")
     return table
 
 
