@@ -15,6 +15,7 @@ from pathlib import Path
 
 import ahocorasick_rs
 
+from .coding import Alphabet
 from .normalise import normalise
 
 DEFAULT_ALLOW = Path(__file__).with_name("default_allow.txt")
@@ -65,18 +66,19 @@ class Matcher:
             if key:
                 entries.setdefault(key, _Entry()).allowed = True
         self.size = sum(len(e.hits) for e in entries.values())
-        self._keys = list(entries)
-        self._entries = [entries[k] for k in self._keys]
-        # Over UTF-8 bytes: the str automaton converts every match's offsets back to characters.
-        encoded = [key.encode() for key in self._keys]
-        self._automaton = ahocorasick_rs.BytesAhoCorasick(encoded) if entries else None
+        self._entries = list(entries.values())
+        self._alphabet = Alphabet(entries)
+        self._automaton = (
+            ahocorasick_rs.BytesAhoCorasick([self._alphabet.key(key) for key in entries])
+            if entries
+            else None
+        )
 
     def screen(self, text: str) -> Result:
         if self._automaton is None or not text:
             return CLEAN
-        matches = self._automaton.find_matches_as_indexes(
-            normalise(text).encode(), overlapping=True
-        )
+        coded = self._alphabet.text(text)
+        matches = self._automaton.find_matches_as_indexes(coded, overlapping=True)
         if not matches:
             return CLEAN
         entries = self._entries
