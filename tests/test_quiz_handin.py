@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.quiz_support import bank, one_minute, right_given, signed_in
 from tests.test_audience_support import fast_passwords, member, tree  # noqa: F401
 from weizhi.analytics.models import ActivityEvent
+from weizhi.points import services as points
 from weizhi.points.models import Entry
 from weizhi.quiz import services
 from weizhi.quiz.models import Answer, Attempt, Question
@@ -158,3 +159,23 @@ def test_the_hand_in_locks_the_attempt_on_postgresql(
     with django_assert_max_num_queries(HAND_IN_QUERIES) as queries:
         client.post(reverse("quiz:finish", args=[attempt.pk]), form_of(attempt))
     assert any("quiz_attempt" in q["sql"] and "FOR UPDATE" in q["sql"] for q in queries)
+
+
+def test_awards_in_one_batch_come_out_as_one_after_another(branches):
+    wang = member(branches["first"], "1001", name="王芳")
+    points.award(wang, "quiz_finish", "attempt:0")  # 2 of the 6 a day
+    batch = [
+        ("quiz_finish", "attempt:1"),
+        ("quiz_finish", "attempt:1"),  # the same key twice in one batch
+        ("quiz_finish", "attempt:0"),  # already in the ledger
+        ("quiz_finish", "attempt:2"),
+        ("quiz_finish", "attempt:3"),  # over the cap by now
+        ("no_such_action", "x"),
+    ]
+    outcomes = points.award_many(wang, batch)
+    assert [o.outcome for o in outcomes] == [
+        points.AWARDED, points.DUPLICATE, points.DUPLICATE, points.AWARDED, points.CAPPED,
+        points.NO_RULE,
+    ]  # fmt: skip
+    assert points.total(wang) == 6 == sum(o.points for o in outcomes) + 2
+    assert all(o.entry.pk for o in outcomes if o.outcome == points.AWARDED)
