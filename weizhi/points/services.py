@@ -18,8 +18,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from weizhi.audience.models import Follower, Member
@@ -48,8 +48,10 @@ def _owner(who: Who) -> tuple[str, dict]:
 
 
 def _lock(who: Who) -> None:
-    # Serialises one person's awards on PostgreSQL, so two at once cannot both pass the cap
-    # (SQLite's write transactions are serial already).
+    # Serialises one person's awards on PostgreSQL, so two at once cannot both pass the cap.
+    # SQLite's write transactions are serial already (BEGIN IMMEDIATE): no query there.
+    if not connection.features.has_select_for_update:
+        return
     model = Follower if isinstance(who, Follower) and who.member_id is None else Member
     pk = who.member_id if isinstance(who, Follower) and who.member_id else who.pk
     list(model.objects.select_for_update().filter(pk=pk).order_by().values_list("pk", flat=True))
@@ -57,30 +59,72 @@ def _lock(who: Who) -> None:
 
 def award(who: Who, action: str, key: str, *, points: int | None = None, at=None) -> Award:
     """Award the rule's points (or ``points``, still capped) for ``action`` once per ``key``."""
-    rule = Rule.objects.filter(action=action, enabled=True).first()
-    if rule is None:
-        return Award(NO_RULE)
+    return award_many(who, [(action, key)], points=points, at=at)[0]
+
+
+def award_many(
+    who: Who, wanted: list[tuple[str, str]], *, points: int | None = None, at=None
+) -> list[Award]:
+    """``award`` for several (action, key) pairs of one person at once, in a few queries
+    whatever their number: the rules, the lock, the ledger rows that decide duplicates and
+    caps, one INSERT. Same outcomes, in order, as awarding them one after another."""
+    rules = {
+        r.action: r for r in Rule.objects.filter(action__in={a for a, _ in wanted}, enabled=True)
+    }
+    if not rules:
+        return [Award(NO_RULE) for _ in wanted]
     subject, owner = _owner(who)
     at = at or timezone.now()
     day = timezone.localdate(at)
-    amount = rule.points if points is None else points
+    wanted = [(action, key[:120]) for action, key in wanted]
     try:
         with transaction.atomic():
             _lock(who)
-            if Entry.objects.filter(subject=subject, action=action, key=key).exists():
-                return Award(DUPLICATE)
-            if rule.daily_cap:
-                today = earned(subject, action, day)
-                amount = min(amount, rule.daily_cap - today)
-            if amount <= 0:
-                return Award(CAPPED)
-            entry = Entry.objects.create(
-                subject=subject, action=action, key=key[:120], points=amount, day=day, at=at,
-                reason=rule.name, **owner,
-            )  # fmt: skip
+            outcomes, rows = _decide(subject, owner, rules, wanted, points, at, day)
+            Entry.objects.bulk_create(rows)
     except IntegrityError:
-        return Award(DUPLICATE)
-    return Award(AWARDED, amount, entry)
+        # Another writer stored one of them meanwhile (the lock makes this rare): one at a
+        # time, each now seeing what is stored.
+        if len(wanted) == 1:
+            return [Award(DUPLICATE)]
+        return [award(who, a, k, points=points, at=at) for a, k in wanted]
+    return outcomes
+
+
+def _decide(subject, owner, rules, wanted, points, at, day) -> tuple[list[Award], list[Entry]]:
+    mine = Entry.objects.filter(subject=subject, action__in=list(rules))
+    capped = [a for a, r in rules.items() if r.daily_cap]
+    condition = Q(key__in=[k for _, k in wanted]) | Q(action__in=capped, day=day)
+    stored = list(mine.filter(condition).values_list("action", "key", "day", "points"))
+    taken = {(a, k) for a, k, _, _ in stored}
+    today: dict[str, int] = {}
+    for a, _, d, p in stored:
+        if d == day:
+            today[a] = today.get(a, 0) + p
+    outcomes, rows = [], []
+    for action, key in wanted:
+        rule = rules.get(action)
+        if rule is None:
+            outcomes.append(Award(NO_RULE))
+            continue
+        if (action, key) in taken:
+            outcomes.append(Award(DUPLICATE))
+            continue
+        amount = rule.points if points is None else points
+        if rule.daily_cap:
+            amount = min(amount, rule.daily_cap - today.get(action, 0))
+        if amount <= 0:
+            outcomes.append(Award(CAPPED))
+            continue
+        entry = Entry(
+            subject=subject, action=action, key=key, points=amount, day=day, at=at,
+            reason=rule.name, **owner,
+        )  # fmt: skip
+        taken.add((action, key))
+        today[action] = today.get(action, 0) + amount
+        outcomes.append(Award(AWARDED, amount, entry))
+        rows.append(entry)
+    return outcomes, rows
 
 
 def deduct(who: Who, points: int, reason: str, *, by) -> Entry:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from weizhi.analytics import events
@@ -169,6 +170,11 @@ def _own(attempt_id: int, member: Member) -> Attempt:
     return attempt
 
 
+def _lock_unfinished(attempt_id: int) -> bool:
+    unfinished = Attempt.objects.select_for_update().filter(pk=attempt_id, finished_at=None)
+    return bool(list(unfinished.order_by().values_list("pk", flat=True)))
+
+
 def answer(
     attempt_id: int, member: Member, question_id: int, given: list[str], key: str, now=None
 ) -> Saved:
@@ -199,6 +205,10 @@ def answer(
     marked = question.mark(given if question.kind == Kind.BLANK else "".join(given))
     try:
         with transaction.atomic():
+            # The hand-in locks this row too: an answer is stored before it and counted, or
+            # refused after it, never stored beside a score that leaves it out.
+            if not _lock_unfinished(attempt.pk):
+                raise Refused("本次答题已经交卷。", 409)
             saved = Answer.objects.create(
                 attempt=attempt, question=question, given=given, correct=marked.correct,
                 points=marked.points, key=key, answered_at=now,
@@ -213,67 +223,88 @@ def answer(
     return Saved(saved, False)
 
 
-def answer_all(attempt: Attempt, member: Member, given: dict[int, list[str]], now=None) -> int:
-    """The hand-in form's answers to questions not answered yet, stored together in one
-    transaction if still in time (a late form stores nothing). Returns how many stored."""
+GivenFor = Callable[[Question], list[str]]
+
+
+def hand_in(
+    attempt_id: int, member: Member, given_for: GivenFor | None = None, now=None
+) -> Attempt:
+    """Hand in, in one short transaction: the answers of the hand-in form not stored yet (if
+    still in time), the score the server marks, the points and the activity event.
+
+    ``given_for(question)`` is what the form says for a drawn question ([] for nothing).
+    The attempt's row is locked first (on SQLite, BEGIN IMMEDIATE already serialises
+    writers), so an answer posted on its own meanwhile is either stored before and counted
+    here, or refused as handed in. Handing in twice changes nothing; a late form stores
+    nothing but still hands in what was answered in time."""
     now = now or timezone.now()
-    if attempt.member_id != member.pk:
-        raise Refused("找不到这次答题，或它不属于你。", 404)
-    if attempt.finished or attempt.activity.mode == Mode.CHALLENGE:
-        return 0
-    if attempt.deadline and now > attempt.deadline + timedelta(seconds=GRACE_SECONDS):
-        return 0
-    drawn = set(attempt.question_ids())
-    stored = set(Answer.objects.filter(attempt=attempt).values_list("question_id", flat=True))
-    wanted = {q: g for q, g in given.items() if q in drawn and q not in stored}
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_related("activity")
+            .select_for_update(of=("self",))
+            .filter(pk=attempt_id)
+            .first()
+        )
+        if attempt is None or attempt.member_id != member.pk:
+            raise Refused("找不到这次答题，或它不属于你。", 404)
+        if attempt.finished:
+            return attempt
+        marks = {
+            q: (correct, points)
+            for q, correct, points in Answer.objects.filter(attempt=attempt).values_list(
+                "question_id", "correct", "points"
+            )
+        }
+        late = attempt.deadline and now > attempt.deadline + timedelta(seconds=GRACE_SECONDS)
+        if given_for is not None and not late and attempt.activity.mode != Mode.CHALLENGE:
+            rows = _marked_answers(attempt, given_for, marks, now)
+            Answer.objects.bulk_create(rows)
+        score = sum((p for _, p in marks.values()), Decimal(0))
+        right = sum(1 for c, _ in marks.values() if c)
+        Attempt.objects.filter(pk=attempt.pk).update(
+            finished_at=now, score=score, correct_count=right
+        )
+        # In the same transaction: a hand-in is never stored without its points, nor the
+        # points without it, and a retry after a failure does both.
+        key = f"attempt:{attempt.pk}"
+        awards = [("quiz_finish", key)]
+        if attempt.drawn and right == len(attempt.drawn):
+            awards.append(("quiz_full_score", key))
+        points.award_many(member, awards, at=now)
+        events.record("quiz", member=member, key=key, value=score, at=now)
+    attempt.finished_at, attempt.score, attempt.correct_count = now, score, right
+    return attempt
+
+
+def _marked_answers(
+    attempt: Attempt, given_for: GivenFor, marks: dict[int, tuple[bool, Decimal]], now
+) -> list[Answer]:
+    """The form's answers to drawn questions not answered yet, marked; ``marks`` gains them."""
+    wanted = [q for q in attempt.question_ids() if q not in marks]
     rows = []
-    for q in Question.objects.filter(pk__in=wanted):
-        values = [g[:200] for g in wanted[q.pk][:8]]
+    for q in Question.objects.filter(pk__in=wanted) if wanted else []:
+        values = [g[:200] for g in given_for(q)[:8]]
+        if not any(v.strip() for v in values):
+            continue
         marked = q.mark(values if q.kind == Kind.BLANK else "".join(values))
+        marks[q.pk] = (marked.correct, Decimal(marked.points))
         rows.append(
             Answer(attempt=attempt, question=q, given=values, correct=marked.correct,
                    points=marked.points, answered_at=now)
         )  # fmt: skip
-    if rows:
-        # A question answered meanwhile (by the page's own request) keeps that answer.
-        with transaction.atomic():
-            Answer.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return rows
 
 
 def finish(attempt: Attempt, member: Member, now=None) -> Attempt:
-    """Hand in: the score is the sum of the answers the server marked, whatever the client
-    says. Handing in twice changes nothing."""
-    now = now or timezone.now()
+    """Hand in what was answered: the score is the sum of the answers the server marked,
+    whatever the client says. Handing in twice changes nothing."""
     if attempt.member_id != member.pk:
         raise Refused("找不到这次答题，或它不属于你。", 404)
-    totals = Answer.objects.filter(attempt=attempt).aggregate(
-        score=Sum("points"), right=Count("pk", filter=Q(correct=True))
-    )
-    with transaction.atomic():
-        changed = Attempt.objects.filter(pk=attempt.pk, finished_at__isnull=True).update(
-            finished_at=now, score=totals["score"] or 0, correct_count=totals["right"]
-        )
-        if changed:
-            # In the same transaction: a hand-in is never stored without its points, nor
-            # the points without it, and a retry after a failure does both.
-            _award(attempt.pk, member)
-            events.record(
-                "quiz",
-                member=member,
-                key=f"attempt:{attempt.pk}",
-                value=totals["score"] or 0,
-                at=now,
-            )
-    attempt.refresh_from_db()
+    done = hand_in(attempt.pk, member, now=now)
+    attempt.finished_at, attempt.score, attempt.correct_count = (
+        done.finished_at, done.score, done.correct_count,
+    )  # fmt: skip
     return attempt
-
-
-def _award(attempt_id: int, member: Member) -> None:
-    attempt = Attempt.objects.get(pk=attempt_id)
-    points.award(member, "quiz_finish", f"attempt:{attempt.pk}")
-    if attempt.correct_count == len(attempt.drawn) and attempt.drawn:
-        points.award(member, "quiz_full_score", f"attempt:{attempt.pk}")
 
 
 def attempts_left(activity: Activity, member: Member, day=None) -> int:

@@ -155,23 +155,19 @@ def answer(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
 @member_required
 def finish(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     """Hand in; answers in the form not yet stored are stored first, if still in time."""
-    att = _own(member, pk)
     if any(name in request.POST for name in FORGED):
+        att = _own(member, pk)
         log.warning("quiz hand-in with a forged field refused: member=%s attempt=%s", member.pk, pk)
         return render(
             request, "quiz/refused.html",
             {"message": "分数由系统计算，不接受提交的分数。", "activity": att.activity},
             status=400,
         )  # fmt: skip
-    if not att.finished:
-        given = {}
-        for q in Question.objects.filter(pk__in=att.question_ids()):
-            values = _given(request, q, f"q{q.pk}")
-            if any(v.strip() for v in values):
-                given[q.pk] = values
-        services.answer_all(att, member, given)
-        services.finish(att, member)
-    return redirect("quiz:result", pk=att.pk)
+    try:
+        services.hand_in(pk, member, lambda q: _given(request, q, f"q{q.pk}"))
+    except services.Refused:
+        raise Http404 from None  # not theirs: the same answer as an attempt that does not exist
+    return redirect("quiz:result", pk=pk)
 
 
 @member_required

@@ -1,0 +1,181 @@
+"""Handing in through the form: one short transaction whose number of queries is pinned, the
+same outcome as answering question by question, and the refusals of tampering kept."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.quiz_support import bank, one_minute, right_given, signed_in
+from tests.test_audience_support import fast_passwords, member, tree  # noqa: F401
+from weizhi.analytics.models import ActivityEvent
+from weizhi.points import services as points
+from weizhi.points.models import Entry
+from weizhi.quiz import services
+from weizhi.quiz.models import Answer, Attempt, Question
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+# An honest upper bound, counted on SQLite (16) and PostgreSQL (17, the member's lock for the
+# points cap): the session, the member, then in one transaction the attempt (locked), its
+# stored answers, the drawn questions, one INSERT of the answers, the attempt's UPDATE, the
+# points rules, the ledger rows, one INSERT of the awards (in a savepoint), the activity
+# event; in a test, savepoints stand for BEGIN and COMMIT. It used to take 30 queries.
+HAND_IN_QUERIES = 17
+
+
+@pytest.fixture
+def branches():
+    return tree()
+
+
+def form_of(attempt: Attempt, wrong: int | None = None) -> dict:
+    form = {}
+    for i, q in enumerate(Question.objects.filter(pk__in=attempt.question_ids())):
+        form[f"q{q.pk}"] = ["甲甲"] if i == wrong else right_given(q)
+    return form
+
+
+def test_a_hand_in_takes_a_pinned_number_of_queries(
+    client, branches, django_assert_max_num_queries
+):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    with django_assert_max_num_queries(HAND_IN_QUERIES) as queries:
+        response = client.post(reverse("quiz:finish", args=[attempt.pk]), form_of(attempt))
+    assert response.url == reverse("quiz:result", args=[attempt.pk])
+    # Every answer in one INSERT, whatever the number of questions.
+    inserts = [
+        q["sql"] for q in queries if q["sql"].startswith("INSERT") and "quiz_answer" in q["sql"]
+    ]
+    assert len(inserts) == 1
+    attempt.refresh_from_db()
+    assert attempt.finished and attempt.correct_count == 5 == Answer.objects.count()
+
+
+def test_the_form_scores_as_answering_one_by_one_would(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    client.post(reverse("quiz:finish", args=[attempt.pk]), form_of(attempt, wrong=1))
+    attempt.refresh_from_db()
+    stored = list(attempt.answers.all())
+    assert len(stored) == 5 and sum(not a.correct for a in stored) == 1
+    assert attempt.correct_count == 4
+    assert attempt.score == sum((a.points for a in stored), Decimal(0))
+    assert list(Entry.objects.filter(member=wang).values_list("action", flat=True)) == [
+        "quiz_finish"
+    ]  # not full marks: no bonus
+    event = ActivityEvent.objects.get(kind="quiz", member=wang)
+    assert event.key == f"attempt:{attempt.pk}" and Decimal(str(event.value)) == attempt.score
+
+
+def test_an_answer_stored_before_the_form_keeps_its_mark(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    first = attempt.question_ids()[0]
+    services.answer(attempt.pk, wang, first, ["甲甲"], "k1")  # wrong, on its own
+    client.post(reverse("quiz:finish", args=[attempt.pk]), form_of(attempt))
+    attempt.refresh_from_db()
+    assert Answer.objects.count() == 5 and not Answer.objects.get(question_id=first).correct
+    assert attempt.correct_count == 4
+
+
+def test_handing_in_twice_counts_once(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    url = reverse("quiz:finish", args=[attempt.pk])
+    client.post(url, form_of(attempt, wrong=0))
+    finished_at = Attempt.objects.get(pk=attempt.pk).finished_at
+    client.post(url, form_of(attempt))
+    attempt.refresh_from_db()
+    assert attempt.finished_at == finished_at and attempt.correct_count == 4
+    assert Answer.objects.count() == 5
+    assert Entry.objects.filter(member=wang).count() == 1
+    assert ActivityEvent.objects.filter(kind="quiz").count() == 1
+
+
+def test_an_answer_after_the_hand_in_is_refused(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    later = attempt.question_ids()[1]
+    client.post(reverse("quiz:finish", args=[attempt.pk]), {})
+    late = client.post(
+        reverse("quiz:answer", args=[attempt.pk]), {"question": later, "given": ["B"], "key": "x"}
+    )
+    assert late.status_code == 409 and "已经交卷" in late.json()["message"]
+    assert not Answer.objects.exists()
+
+
+def test_a_late_form_stores_nothing_but_hands_in(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=10))
+    client.post(reverse("quiz:finish", args=[attempt.pk]), form_of(attempt))
+    attempt.refresh_from_db()
+    assert attempt.finished and attempt.score == 0 and not Answer.objects.exists()
+
+
+def test_the_form_ignores_questions_not_drawn_and_forged_scores(client, branches):
+    made = bank(6, 3)
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(question_count=3), wang)
+    other = next(q for q in made if q.pk not in attempt.question_ids())
+    form = {**form_of(attempt), f"q{other.pk}": right_given(other)}
+    client.post(reverse("quiz:finish", args=[attempt.pk]), form)
+    assert not Answer.objects.filter(question=other).exists()
+    assert Answer.objects.count() == 3
+    forged = client.post(reverse("quiz:finish", args=[attempt.pk]), {"correct_count": 99})
+    assert forged.status_code == 400
+
+
+def test_another_members_hand_in_is_not_found_and_stores_nothing(client, branches):
+    bank()
+    owner = member(branches["second"], "2002", name="李四")
+    attempt = services.start(one_minute(), owner)
+    signed_in(client, branches["first"], "1001")
+    response = client.post(reverse("quiz:finish", args=[attempt.pk]), form_of(attempt))
+    assert response.status_code == 404
+    assert not Answer.objects.exists() and not Attempt.objects.get(pk=attempt.pk).finished
+
+
+def test_the_hand_in_locks_the_attempt_on_postgresql(
+    client, branches, django_assert_max_num_queries
+):
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"  # BEGIN IMMEDIATE serialises the writers there
+        return
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    with django_assert_max_num_queries(HAND_IN_QUERIES) as queries:
+        client.post(reverse("quiz:finish", args=[attempt.pk]), form_of(attempt))
+    assert any("quiz_attempt" in q["sql"] and "FOR UPDATE" in q["sql"] for q in queries)
+
+
+def test_awards_in_one_batch_come_out_as_one_after_another(branches):
+    wang = member(branches["first"], "1001", name="王芳")
+    points.award(wang, "quiz_finish", "attempt:0")  # 2 of the 6 a day
+    batch = [
+        ("quiz_finish", "attempt:1"),
+        ("quiz_finish", "attempt:1"),  # the same key twice in one batch
+        ("quiz_finish", "attempt:0"),  # already in the ledger
+        ("quiz_finish", "attempt:2"),
+        ("quiz_finish", "attempt:3"),  # over the cap by now
+        ("no_such_action", "x"),
+    ]
+    outcomes = points.award_many(wang, batch)
+    assert [o.outcome for o in outcomes] == [
+        points.AWARDED, points.DUPLICATE, points.DUPLICATE, points.AWARDED, points.CAPPED,
+        points.NO_RULE,
+    ]  # fmt: skip
+    assert points.total(wang) == 6 == sum(o.points for o in outcomes) + 2
+    assert all(o.entry.pk for o in outcomes if o.outcome == points.AWARDED)
