@@ -362,3 +362,9 @@ def test_a_report_on_the_demo_year_reads_well(world, django_capture_on_commit_ca
     assert re.search(r"本月（.*）文章共被阅读 [\d,]+ 次，比上月(增加|减少) \d+%", summary[0])
     assert any(s.startswith("期末关注者") for s in summary)
     assert all("None" not in s for s in summary)
+    reads = section(report, "阅读量")
+    shown = dashboards.overview(reports.OFFICE, month, None)
+    daily = next(t for t in shown if t.title == "阅读量").rows
+    assert len(reads["rows"]) == -(-month.days // 7) and reads["note"] == "按周合计。"
+    assert sum(r[1] for r in reads["rows"]) == sum(r[1] for r in daily) > 0
+    assert f"文章共被阅读 {sum(r[1] for r in daily):,} 次" in summary[0]

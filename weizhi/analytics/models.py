@@ -263,4 +263,8 @@ class Report(models.Model):
 
     @property
     def title(self) -> str:
-        return f"{self.unit_name}{self.get_kind_display() if self.kind != 'custom' else '统计报告'}"
+        return report_title(self.kind, self.unit_name)
+
+
+def report_title(kind: str, unit_name: str) -> str:
+    return f"{unit_name}数据统计{ {'weekly': '周报', 'monthly': '月报'}.get(kind, '报告') }"

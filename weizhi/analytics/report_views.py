@@ -32,14 +32,14 @@ class ReportForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=ReportKind.choices, initial=ReportKind.WEEKLY)
     start = forms.DateField(
         label="开始日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="周报、月报：这一天所在的那一周（周一至周日）或那个月。",
         error_messages={"required": "请填写开始日期。", "invalid": "请输入有效的日期。"},
     )
     end = forms.DateField(
         label="结束日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="只用于自定义时段。",
         error_messages={"invalid": "请输入有效的日期。"},
     )

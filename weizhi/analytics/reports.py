@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from weizhi.core.taskqueue import task
 
 from . import dashboards
 from .dashboards import Period, Table, office_wide
-from .models import Report, ReportKind, ReportStatus
+from .models import Report, ReportKind, ReportStatus, report_title
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def build(kind: str, period: Period, unit: Branch | None) -> dict:
     metrics = _metrics(now, then, unit)
     sections = [metrics]
     overview = now["overview"]
-    sections += [t for t in overview if t.title in ("关注者与党员", "阅读量")]
+    sections += [_weekly(t) for t in overview if t.title in ("关注者与党员", "阅读量")]
     articles = _find(now["content"], "文章阅读")
     sections.append(
         Table(
@@ -208,7 +209,7 @@ def build(kind: str, period: Period, unit: Branch | None) -> dict:
     return {
         "kind": kind,
         "kind_label": ReportKind(kind).label,
-        "title": f"{unit.name if unit else '全部组织'}{_kind_title(kind)}",
+        "title": report_title(kind, unit.name if unit else "全部组织"),
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
         "period": period.label(),
@@ -227,6 +228,28 @@ def _kind_title(kind: str) -> str:
         if kind == "monthly"
         else "数据统计报告"
     )
+
+
+def _weekly(table: Table) -> Table:
+    """A daily series of more than two weeks, in weeks from the period's first day: reads
+    summed, followers as they stood at the end of each week (a meeting reads five rows, not
+    thirty). Longer periods are in months already."""
+    follow = table.title == "关注者与党员"
+    chart = "" if follow else table.chart  # a share of a running total means nothing
+    rows = table.rows
+    if len(rows) <= 14 or not all(re.fullmatch(r"\d\d-\d\d", str(r[0])) for r in rows):
+        return Table(table.title, table.head, rows, chart=chart, value=table.value)
+    out = []
+    for i in range(0, len(rows), 7):
+        week = rows[i : i + 7]
+        label = f"{week[0][0]}～{week[-1][0]}"
+        if follow:
+            out.append([label, *week[-1][1:]])
+        else:
+            out.append([label, *(sum(r[j] for r in week) for j in range(1, len(table.head)))])
+    head = ["周", *table.head[1:]]
+    note = "按周合计。" if not follow else "每周末的人数。"
+    return Table(table.title, head, out, chart=chart, value=table.value, note=note)
 
 
 def _collect(period: Period, unit: Branch | None) -> dict[str, list[Table]]:
