@@ -368,3 +368,17 @@ def test_a_report_on_the_demo_year_reads_well(world, django_capture_on_commit_ca
     assert len(reads["rows"]) == -(-month.days // 7) and reads["note"] == "按周合计。"
     assert sum(r[1] for r in reads["rows"]) == sum(r[1] for r in daily) > 0
     assert f"文章共被阅读 {sum(r[1] for r in daily):,} 次" in summary[0]
+
+
+def test_the_demo_command_makes_the_reports_the_scheduler_would_have_made(
+    world, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_measure", stdout=io.StringIO())
+        call_command("load_demo_measure", stdout=io.StringIO())
+    due = reports.due_periods(timezone.now())
+    made = Report.objects.filter(scheduled=True)
+    assert sorted((r.kind, r.start) for r in made) == sorted((k, p.start) for k, p in due)
+    assert all(r.status == "done" and r.body["summary"] for r in made)
