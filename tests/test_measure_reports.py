@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
@@ -382,3 +384,28 @@ def test_the_demo_command_makes_the_reports_the_scheduler_would_have_made(
     made = Report.objects.filter(scheduled=True)
     assert sorted((r.kind, r.start) for r in made) == sorted((k, p.start) for k, p in due)
     assert all(r.status == "done" and r.body["summary"] for r in made)
+
+
+def test_the_list_asks_the_same_number_of_queries_for_one_report_or_many(
+    client, world, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    editor = user_in("编辑", "editor")
+    generate(django_capture_on_commit_callbacks, user=editor)
+    signed_in(client, editor)
+    client.get(reverse("analytics_reports"))  # warm the session and permission caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("analytics_reports"))
+    for _ in range(4):
+        reports.request_report(ReportKind.WEEKLY, WEEK, None, editor)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        listed = client.get(reverse("analytics_reports"))
+    assert len(listed.context["reports"]) == 5
+
+
+def test_a_failed_report_says_why_in_the_list(client, world):
+    editor = user_in("编辑", "editor")
+    Report.objects.create(
+        kind="weekly", start=WEEK.start, end=WEEK.end, status="failed", error="工作进程中断"
+    )
+    signed_in(client, editor)
+    assert "生成失败：工作进程中断" in client.get(reverse("analytics_reports")).content.decode()

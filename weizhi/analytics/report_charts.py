@@ -63,7 +63,7 @@ def _canvas(height: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
 
 def _save(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
