@@ -6,6 +6,9 @@ from django.conf import settings
 JOURNAL_REPLAY_SECONDS = 30
 # Today's aggregates are this fresh; a day is final once the first run after midnight rolls it.
 ROLLUP_SECONDS = 900
+# Looks for last week's and last month's report; the first look on a Monday (or the 1st)
+# after 01:00 makes it.
+REPORT_SCHEDULE_SECONDS = 3600
 
 
 class AnalyticsConfig(AppConfig):
@@ -19,6 +22,7 @@ class AnalyticsConfig(AppConfig):
         from weizhi.core.health import register_check
         from weizhi.core.schedule import register_job, register_on_stop
 
+        from .reports import make_scheduled_reports
         from .rollup import roll_up
         from .services import flush_counters
 
@@ -28,6 +32,7 @@ class AnalyticsConfig(AppConfig):
         register_on_stop(flush_buffered_reads)
         register_job(flush_counters, every=flush_interval)
         register_job(roll_up, every=ROLLUP_SECONDS)
+        register_job(make_scheduled_reports, every=REPORT_SCHEDULE_SECONDS)
 
 
 def flush_interval() -> float:

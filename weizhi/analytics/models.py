@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -193,3 +194,77 @@ class RolledDay(models.Model):
     class Meta:
         verbose_name = "已汇总日期"
         verbose_name_plural = verbose_name
+
+
+class ReportKind(models.TextChoices):
+    WEEKLY = "weekly", "周报"
+    MONTHLY = "monthly", "月报"
+    CUSTOM = "custom", "自定义时段"
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "生成中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "生成失败"
+
+
+class Report(models.Model):
+    """A report for the committee meeting: the numbers of one period and unit, frozen when it
+    was generated (body: summary sentences and tables; docx: the Word file), so the copy
+    handed to a meeting never changes when later reads are rolled up."""
+
+    kind = models.CharField("类型", max_length=10, choices=ReportKind.choices)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期")
+    unit = models.ForeignKey(
+        "audience.Branch",
+        verbose_name="组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="空：全部组织",
+    )
+    unit_name = models.CharField("组织名称", max_length=100, default="全部组织")
+    status = models.CharField(
+        "状态", max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    scheduled = models.BooleanField("定时生成", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="生成人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    body = models.JSONField("内容", default=dict, blank=True)
+    docx = models.BinaryField("Word 文件", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "统计报告"
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # The scheduler makes each whole-organisation weekly/monthly report once.
+            models.UniqueConstraint(
+                fields=["kind", "start"],
+                condition=models.Q(scheduled=True),
+                name="scheduled_report_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return report_title(self.kind, self.unit_name)
+
+
+def report_title(kind: str, unit_name: str) -> str:
+    return f"{unit_name}数据统计{ {'weekly': '周报', 'monthly': '月报'}.get(kind, '报告') }"

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import Menu, SubmenuMenuItem
 
-from weizhi.analytics import admin_views
+from weizhi.analytics import admin_views, report_views
 from weizhi.analytics.dashboards import DASHBOARDS
 from weizhi.analytics.office_home import OfficeHomePanel
 from weizhi.core.adminmenu import PermissionMenuItem
@@ -23,6 +23,13 @@ def office_home_css() -> str:
 @hooks.register("register_admin_urls")
 def register_dashboard_urls() -> list:
     return [
+        path("measure/reports/", report_views.report_list, name="analytics_reports"),
+        path("measure/reports/<int:pk>/", report_views.report_page, name="analytics_report"),
+        path(
+            "measure/reports/<int:pk>/docx/",
+            report_views.report_docx,
+            name="analytics_report_docx",
+        ),
         path("measure/<slug:name>/", admin_views.dashboard_view, name="analytics_dashboard"),
     ]
 
@@ -44,4 +51,13 @@ def register_dashboard_menu() -> SubmenuMenuItem:
         )
         for n, (key, (label, _build)) in enumerate(DASHBOARDS.items())
     ]
+    items.append(
+        PermissionMenuItem(
+            "报告",
+            reverse("analytics_reports"),
+            icon_name="doc-full",
+            order=len(items),
+            permission="analytics.view_dashboard",
+        )
+    )
     return DashboardMenuItem("数据统计", Menu(items=items), icon_name="table", order=280)
