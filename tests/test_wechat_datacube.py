@@ -39,7 +39,9 @@ def test_user_growth_over_twenty_days_takes_three_calls_and_counts_every_followe
     end = today() - timedelta(days=1)
     begin = end - timedelta(days=19)
     fake_wechat.state.add_user("o-old", subscribe_time=at(begin - timedelta(days=30)))
-    fake_wechat.state.add_user("o-qr", subscribe_time=at(begin), subscribe_scene="ADD_SCENE_QR_CODE")
+    fake_wechat.state.add_user(
+        "o-qr", subscribe_time=at(begin), subscribe_scene="ADD_SCENE_QR_CODE"
+    )
     fake_wechat.state.add_user("o-search", subscribe_time=at(begin + timedelta(days=10)))
     fake_wechat.state.add_user("o-gone", subscribe_time=at(begin + timedelta(days=2)))
     fake_wechat.state.unfollow("o-gone", at(begin + timedelta(days=12)))
@@ -65,7 +67,9 @@ def test_article_reads_are_asked_one_day_at_a_time_and_parsed(wechat, fake_wecha
     sent = today() - timedelta(days=4)
     for n in range(40):
         fake_wechat.state.add_user(f"o{n}", subscribe_time=at(sent - timedelta(days=3)))
-    fake_wechat.state.record_articles("2247483650", [{"title": "头条"}, {"title": "次条"}], at(sent))
+    fake_wechat.state.record_articles(
+        "2247483650", [{"title": "头条"}, {"title": "次条"}], at(sent)
+    )
     end = today() - timedelta(days=1)
 
     articles = datacube.article_summary(sent, end, client=wechat)
@@ -142,4 +146,3 @@ def test_the_client_refuses_a_backwards_range_before_calling(wechat, fake_wechat
     with pytest.raises(ValueError):
         datacube.user_summary(today(), today() - timedelta(days=3), client=wechat)
     assert fake_wechat.count("/datacube/getusersummary") == 0
-
