@@ -250,3 +250,18 @@ def test_an_editor_choosing_a_unit_sees_no_wechat_numbers(client, pulled):
     response = client.get(url, {"days": 7, "unit": branches["first"].pk})
     assert "微信统计" not in response.content.decode()
     assert "微信统计" in client.get(url, {"days": 7}).content.decode()
+
+
+def test_the_demo_adds_wechat_numbers_beside_its_year_once(db):
+    from weizhi.analytics.demo import load_demo_measure
+
+    site_home()
+    article(column(), title="学习贯彻会议精神")
+    assert load_demo_measure() == 365
+    cumulate = WeChatDaily.objects.filter(family="cumulate")
+    assert cumulate.count() == 365
+    assert WeChatDaily.objects.filter(family="article").exclude(page=None).exists()
+    count = WeChatDaily.objects.count()
+    load_demo_measure()
+    assert WeChatDaily.objects.count() == count
+    assert not WeChatPulledDay.objects.exists()  # a real account's pull still replaces them

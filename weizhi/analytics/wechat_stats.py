@@ -171,3 +171,60 @@ def _last(by_day: dict, end: date) -> int:
 
 def _sum(by_day: dict, a: date, b: date) -> int:
     return sum(n or 0 for d, n in by_day.items() if a <= d <= b)
+
+
+def load_demo(today: date, days: int = 365) -> int:
+    """Made-up WeChat numbers for the demo, beside the demo's own aggregates: followers a
+    little above ours (WeChat also counts followers from before this system), reads a share
+    of ours, per article for the articles that have reads. Days are not marked pulled, so a
+    real account's pull replaces them. Days that hold WeChat numbers are kept; returns the
+    days filled."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(1818)  # noqa: S311 (demo data, the same on every run)
+    span = [today - timedelta(days=i) for i in range(days, 0, -1)]
+    done = set(
+        WeChatDaily.objects.filter(family=WeChatFamily.CUMULATE, day__in=span).values_list(
+            "day", flat=True
+        )
+    )
+    audience = dict(DailyAudience.objects.filter(day__in=span).values_list("day", "followers"))
+    reads: dict[date, list[tuple[int, int]]] = {}
+    for day, page_id, n in DailyPageSummary.objects.filter(day__in=span).values_list(
+        "day", "page_id", "reads"
+    ):
+        reads.setdefault(day, []).append((page_id, n))
+    rows = []
+    filled = 0
+    for day in span:
+        if day in done or day not in audience:
+            continue
+        filled += 1
+        rows.append(
+            WeChatDaily(
+                day=day, family=WeChatFamily.CUMULATE, cumulate_user=int(audience[day] * 1.08) + 40
+            )
+        )
+        total = 0
+        for page_id, n in reads.get(day, []):
+            theirs = int(n * rng.uniform(0.4, 0.8))
+            total += theirs
+            rows.append(
+                WeChatDaily(
+                    day=day,
+                    family=WeChatFamily.ARTICLE,
+                    key=f"demo{page_id}_1",
+                    page_id=page_id,
+                    read_user=int(theirs * 0.8),
+                    read_count=theirs,
+                    share_user=theirs // 12,
+                    share_count=theirs // 10,
+                    fav_count=theirs // 30,
+                )
+            )
+        rows.append(
+            WeChatDaily(day=day, family=WeChatFamily.READ, key=ALL_SOURCES, read_count=total)
+        )
+    WeChatDaily.objects.bulk_create(rows, batch_size=1000)
+    return filled
