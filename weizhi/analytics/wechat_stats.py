@@ -12,6 +12,7 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Sum
+from wagtail.models import Page
 
 from weizhi.analytics.models import (
     DailyAudience,
@@ -70,21 +71,17 @@ def _family(family: str, period):
     return WeChatDaily.objects.filter(family=family, day__gte=period.start, day__lte=period.end)
 
 
-def _has_wechat(period) -> bool:
-    return WeChatDaily.objects.filter(day__gte=period.start, day__lte=period.end).exists()
-
-
 def overview_tables(period, buckets: list[tuple[str, date, date]]) -> list[dict]:
     """总览: followers as we count them and as WeChat does, and reads per day both ways
     (the fields of a dashboards.Table each; none before WeChat's numbers exist)."""
-    if not _has_wechat(period):
+    theirs = dict(_family(WeChatFamily.CUMULATE, period).values_list("day", "cumulate_user"))
+    if not theirs:
         return []
     ours = dict(
         DailyAudience.objects.filter(day__gte=period.start, day__lte=period.end).values_list(
             "day", "followers"
         )
     )
-    theirs = dict(_family(WeChatFamily.CUMULATE, period).values_list("day", "cumulate_user"))
     rows = []
     for label, _a, b in buckets:
         rows.append([label, _last(ours, b), _last(theirs, b)])
@@ -125,13 +122,14 @@ def content_tables(period) -> list[dict]:
     """内容: per article sent to WeChat, WeChat's reads and shares beside ours."""
     theirs = list(
         _family(WeChatFamily.ARTICLE, period)
-        .values("page_id", "page__title")
+        .values("page_id")
         .annotate(r=Sum("read_count"), u=Sum("read_user"), s=Sum("share_count"), f=Sum("fav_count"))
         .order_by("-r")[:50]
     )
     if not theirs:
         return []
     ids = [t["page_id"] for t in theirs if t["page_id"]]
+    titles = dict(Page.objects.filter(pk__in=ids).values_list("pk", "title"))
     ours = {
         r["page_id"]: r
         for r in DailyPageSummary.objects.filter(
@@ -143,7 +141,7 @@ def content_tables(period) -> list[dict]:
     rows = []
     for t in theirs:
         mine = ours.get(t["page_id"], {}) if t["page_id"] else {}
-        title = t["page__title"] or "（不是本系统发送的文章）"
+        title = titles.get(t["page_id"]) or "（其他文章合计：不是本系统发送的）"
         rows.append([title, mine.get("n", 0), mine.get("uv", 0), t["r"], t["u"], t["s"], t["f"]])
     return [
         dict(
