@@ -26,6 +26,7 @@ def test_the_simulated_account_gets_the_core_jobs_the_read_flush_and_the_publish
         ("weizhi.inbox.tasks.escalate_overdue_items", 300),
         ("weizhi.wechat.publishing.poll.poll_publishes", 60),
         ("weizhi.wechat.inbox.bridge.bridge_to_inbox", 15),
+        ("weizhi.wechat.stats.pull.pull_wechat_statistics", HOUR),
         ("weizhi.news.tasks.fetch_feeds", 1800),
         ("weizhi.readaloud.tasks.prune_recordings", DAY),
     ]
@@ -49,6 +50,7 @@ def test_a_real_account_in_scaled_mode_adds_the_daily_syncs_and_flushes_reads_of
         ("weizhi.wechat.inbox.bridge.bridge_to_inbox", 15),
         ("weizhi.wechat.followers.roster_tags.sync_followers_task", DAY),
         ("weizhi.wechat.comments.services.pull_recent_comments", DAY),
+        ("weizhi.wechat.stats.pull.pull_wechat_statistics", HOUR),
         ("weizhi.news.tasks.fetch_feeds", 1800),
         ("weizhi.readaloud.tasks.prune_recordings", DAY),
     ]

@@ -476,3 +476,5 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+# WeChat's own statistics (datacube): how many past days the daily pull fills in when missing.
+WECHAT_STATS_BACKFILL_DAYS = envint("WECHAT_STATS_BACKFILL_DAYS", 7, minimum=1)

@@ -38,6 +38,10 @@ def test_an_editor_opens_every_dashboard_and_its_charts_draw(live_server, deskto
             assert box and box["width"] > 200 and box["height"] > 20, (name, i)
             assert charts.nth(i).locator("rect").count() > 0, (name, i)
         assert "这段时间还没有数据" not in desktop.content()
+        if name == "overview":  # WeChat's numbers beside ours: two series of bars drew
+            paired = desktop.locator("figure.chart-paired")
+            assert paired.count() == 2
+            assert paired.first.locator("rect.chart-bar[fill='#0072b2']").count() > 0
         screenshot(desktop, f"measure-{name}")
     desktop.set_viewport_size({"width": 390, "height": 844})
     desktop.goto(f"{live_server.url}/admin/measure/overview/?days=30")

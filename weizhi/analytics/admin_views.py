@@ -49,6 +49,8 @@ def draw(table: Table):
         series = table.head[first:-1] if table.chart != "stacked" else table.head[first:]
         counts = [r[first : first + len(series)] for r in table.rows]
         return charts.stacked_bar(table.title, labels, series, counts)
+    if table.chart == "paired":
+        return charts.paired_bar(table.title, labels, table.head[1:], [r[1:] for r in table.rows])
     return None
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, Sum
 from wagtail.models import Page
 
+from weizhi.analytics import wechat_stats
 from weizhi.analytics.models import (
     ActivityKind,
     DailyActivity,
@@ -123,6 +124,8 @@ def overview(user, period: Period, unit: Branch | None) -> list[Table]:
                 [label, a.followers if a else 0, a.members if a else 0, a.bound if a else 0]
             )
         tables.append(Table("关注者与党员", ["日期", "关注者", "党员", "已绑定"], rows))
+        # WeChat's numbers are the whole account's: office-wide users, no unit chosen.
+        tables += [Table(**t) for t in wechat_stats.overview_tables(period, buckets(period))]
     reads = dict(pages.values("day").annotate(n=Sum("reads")).values_list("day", "n"))
     tables.append(Table("阅读量", ["日期", "阅读量"], _per_bucket(period, reads)))
     top = pages.values("page_id").annotate(n=Sum("reads"), uv=Sum("visitors")).order_by("-n")[:TOP]
@@ -260,6 +263,7 @@ def content(user, period: Period, unit: Branch | None) -> list[Table]:
         .order_by("-n")
     )
     names = _titles({r["column_id"] for r in columns})
+    wechat = wechat_stats.content_tables(period) if office_wide(user) and unit is None else []
     return [
         Table("文章阅读", ["文章", "阅读量", "访客数", "点赞数", "发布后 48 小时阅读量"], rows),
         Table(
@@ -267,6 +271,7 @@ def content(user, period: Period, unit: Branch | None) -> list[Table]:
             ["栏目", "阅读量", "访客数", "点赞数"],
             [[names.get(r["column_id"], "—"), r["n"], r["uv"], r["likes"]] for r in columns],
         ),
+        *[Table(**t) for t in wechat],
     ]
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
+from weizhi.analytics import wechat_stats
 from weizhi.analytics.models import ActivityKind, DailyActivity, DailyAudience, DailyPageSummary
 from weizhi.analytics.rollup import columns_of
 from weizhi.audience.models import Branch, Member
@@ -53,6 +54,7 @@ def load_demo_measure(today: date | None = None) -> int:
             if day not in todo:
                 continue
             _fill_day(rng, day, n, articles, columns, branches, people, total_members)
+        wechat_stats.load_demo(today, DAYS)
     return len(todo)
 
 

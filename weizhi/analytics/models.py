@@ -268,3 +268,59 @@ class Report(models.Model):
 
 def report_title(kind: str, unit_name: str) -> str:
     return f"{unit_name}数据统计{ {'weekly': '周报', 'monthly': '月报'}.get(kind, '报告') }"
+
+
+class WeChatFamily(models.TextChoices):
+    """Which of WeChat's statistics (datacube interfaces) a WeChatDaily row holds."""
+
+    USERS = "users", "用户增减"  # key: user_source
+    CUMULATE = "cumulate", "累计用户"  # key: ""
+    ARTICLE = "article", "文章阅读"  # key: msgid ("<msg_data_id>_<index>")
+    READ = "read", "图文阅读概况"  # key: user_source ("99999999": every channel)
+    SHARE = "share", "图文分享"  # key: share_scene
+    UPSTREAM = "upstream", "消息发送"  # key: msg_type
+
+
+class WeChatDaily(models.Model):
+    """One day of one of WeChat's own statistics, as the Official Account's datacube
+    interfaces report it, kept beside ours. Written only by the daily pull (wechat app),
+    which replaces a day's rows of a family, so pulling a day again gives the same rows."""
+
+    day = models.DateField("日期")
+    family = models.CharField("类别", max_length=16, choices=WeChatFamily.choices)
+    key = models.CharField("键", max_length=64, blank=True)
+    # The article's page, when the msgid is one of our sends (resolved at pull time).
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField("标题", max_length=200, blank=True)
+    new_user = models.IntegerField("新增关注", default=0)
+    cancel_user = models.IntegerField("取消关注", default=0)
+    cumulate_user = models.IntegerField("累计关注", default=0)
+    read_user = models.IntegerField("阅读人数", default=0)
+    read_count = models.IntegerField("阅读次数", default=0)
+    share_user = models.IntegerField("分享人数", default=0)
+    share_count = models.IntegerField("分享次数", default=0)
+    fav_user = models.IntegerField("收藏人数", default=0)
+    fav_count = models.IntegerField("收藏次数", default=0)
+    msg_user = models.IntegerField("发消息人数", default=0)
+    msg_count = models.IntegerField("消息条数", default=0)
+
+    class Meta:
+        verbose_name = "微信统计"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["day", "family", "key"], name="wechat_daily_once")
+        ]
+        indexes = [models.Index(fields=["family", "day"], name="wechat_daily_family_day")]
+
+
+class WeChatPulledDay(models.Model):
+    """A day whose WeChat statistics were all pulled (the backfill skips it)."""
+
+    day = models.DateField("日期", primary_key=True)
+    pulled_at = models.DateTimeField("拉取时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "已拉取微信统计的日期"
+        verbose_name_plural = verbose_name

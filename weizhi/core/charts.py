@@ -184,3 +184,48 @@ def stacked_bar(
         for row, vals in zip(rows, counts, strict=True)
     )
     return _figure("stacked", title, desc, height, "".join(shapes), table)
+
+
+def paired_bar(
+    title: str,
+    rows: Sequence[str],
+    series: Sequence[str],
+    counts: Sequence[Sequence[float]],
+) -> SafeString:
+    """Per row, one thin bar per series on one scale, to compare two counts of one thing."""
+    room = WIDTH - LABEL_WIDTH - 70
+    top = max((v for values in counts for v in values), default=0) or 1
+    legend_h = 24
+    thin = BAR_HEIGHT // 2
+    shapes = []
+    for j, name in enumerate(series):
+        x = 10 + j * 145
+        shapes.append(
+            f'<rect x="{x}" y="6" width="14" height="14" fill="{colour(j)}"/>'
+            f'<text x="{x + 20}" y="18" fill="#333">{escape(_clip(name, 8))}</text>'
+        )
+    step = thin * len(series) + BAR_GAP
+    for i, (row, values) in enumerate(zip(rows, counts, strict=True)):
+        y = legend_h + BAR_GAP + i * step
+        shapes.append(
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + thin + 5}" text-anchor="end" fill="#333">'
+            f"{escape(_clip(row))}</text>"
+        )
+        for j, value in enumerate(values):
+            w = room * value / top
+            shapes.append(
+                f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y + j * thin}" width="{w:.1f}" '
+                f'height="{thin - 1}" fill="{colour(j)}"><title>{escape(row)} · '
+                f"{escape(series[j])}：{_number(value)}</title></rect>"
+                f'<text x="{LABEL_WIDTH + w + 4:.1f}" y="{y + j * thin + thin - 2}" '
+                f'font-size="10" fill="#333">{_number(value)}</text>'
+            )
+    height = legend_h + BAR_GAP + len(rows) * step
+    table = _table(
+        ("", *series), [(row, *values) for row, values in zip(rows, counts, strict=True)]
+    )
+    desc = "；".join(
+        f"{row}：" + "，".join(f"{s} {_number(v)}" for s, v in zip(series, vals, strict=True))
+        for row, vals in zip(rows, counts, strict=True)
+    )
+    return _figure("paired", title, desc, height, "".join(shapes), table)

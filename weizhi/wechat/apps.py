@@ -25,6 +25,7 @@ class WechatConfig(AppConfig):
         from .inbox.sender import send_reply
         from .publishing.poll import poll_publishes
         from .signin import views as signin_views
+        from .stats.pull import pull_wechat_statistics
 
         # The simulated account's API calls go to its fake in this process, not over HTTP.
         serve_simulated_with(in_process)
@@ -42,6 +43,10 @@ class WechatConfig(AppConfig):
         # A real account: bring followers and their tags, and readers' comments, in daily.
         register_job(roster_tags.sync_followers_task, every=24 * 3600, when=real_account)
         register_job(pull_recent_comments, every=24 * 3600, when=real_account)
+        # WeChat's own statistics, beside ours: hourly, so yesterday comes soon after WeChat
+        # has it (08:00); a run with every day pulled makes no call. The job itself checks
+        # for a real account, which may also be set in the admin.
+        register_job(pull_wechat_statistics, every=3600)
 
 
 def real_account() -> bool:

@@ -8,6 +8,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from .comments import COMMENT_ROUTES
+from .datacube import DATACUBE_ROUTES
 from .menu import menu_for_get, validate_menu
 from .wire import Handler, Refusal, Request
 
@@ -216,6 +217,7 @@ def freepublish_submit(fake: FakeWeChat, request: Request) -> dict:
     publish_id = str(fake.state.next_id())
     msg_data_id = str(fake.state.next_id())
     fake.state.published_articles[publish_id] = articles
+    fake.state.record_articles(msg_data_id, articles, int(fake.clock()))
     article_id = secrets.token_urlsafe(24)
     # The fake's jobs finish at once; a test sets publish_status to play a slower one.
     fake.state.publishes[publish_id] = {
@@ -300,9 +302,10 @@ def mass_sendall(fake: FakeWeChat, request: Request) -> dict:
         raise Refusal(45065, "clientmsgid exist", msg_id=earlier["msg_id"])
     recipients = _mass_recipients(fake, body.get("filter") or {})
     content = _mass_content(fake, body)
-    if "media_id" in content:
-        _take_draft(fake, content["media_id"])  # a sent draft leaves the box
+    articles = _take_draft(fake, content["media_id"]) if "media_id" in content else []
     send = {"msg_id": fake.state.next_id(), "msg_data_id": fake.state.next_id()}
+    if articles:  # a sent draft leaves the box; its articles are read from now on
+        fake.state.record_articles(str(send["msg_data_id"]), articles, int(fake.clock()))
     send.update(content, recipients=recipients, clientmsgid=client_id)
     fake.state.mass_sends.append(send)
     if client_id:
@@ -462,5 +465,6 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/cgi-bin/tags/members/batchuntagging": ("POST", tags_batch_untag),
     "/sns/oauth2/access_token": ("GET", oauth_access_token),
     **COMMENT_ROUTES,
+    **DATACUBE_ROUTES,
 }
 UNAUTHENTICATED = {"/cgi-bin/stable_token", "/sns/oauth2/access_token"}

@@ -65,6 +65,12 @@ class State:
     # (msg_data_id, index) -> comments.Thread; and whether the account may manage comments
     comment_threads: dict[tuple[str, int], Any] = field(default_factory=dict)
     comment_privilege: bool = True
+    # What the statistics (datacube) are computed from, besides users: followers who left
+    # (with when), messages followers sent (openid, unix time, datacube msg_type), and the
+    # articles of every mass send and publish (msg_data_id, unix time, titles).
+    unfollowed: list[tuple[FakeUser, int]] = field(default_factory=list)
+    upstream: list[tuple[str, int, int]] = field(default_factory=list)
+    articles_sent: list[dict] = field(default_factory=list)
 
     def next_id(self) -> int:
         return next(self.ids)
@@ -73,6 +79,19 @@ class State:
         user = FakeUser(openid=openid, **fields)
         self.users[openid] = user
         return user
+
+    def unfollow(self, openid: str, at: int | None = None) -> None:
+        """As the follower tapping 不再关注: gone from the users, counted as a cancel."""
+        user = self.users.pop(openid)
+        self.unfollowed.append((user, int(time.time()) if at is None else at))
+
+    def receive(self, openid: str, msg_type: int = 1, at: int | None = None) -> None:
+        """A message the follower sent the account (1 text, 2 image, 3 voice, 4 video)."""
+        self.upstream.append((openid, int(time.time()) if at is None else at, msg_type))
+
+    def record_articles(self, msg_data_id: str, articles: list[dict], at: int) -> None:
+        titles = [str((a or {}).get("title") or "") for a in articles]
+        self.articles_sent.append({"msg_data_id": str(msg_data_id), "at": at, "titles": titles})
 
     def subscribe(self, openid: str, template_id: str) -> None:
         """As the follower tapping 允许 on the account's subscription button."""
