@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG: horizontal bars, a pie, stacked bars.
+"""Charts drawn on the server as SVG: horizontal bars, a pie, stacked and grouped bars.
 
 Each function returns one ``<figure>`` holding an SVG (``role="img"``, with a title and a
 description that states the numbers, for screen readers) and the same numbers as a table
@@ -184,3 +184,49 @@ def stacked_bar(
         for row, vals in zip(rows, counts, strict=True)
     )
     return _figure("stacked", title, desc, height, "".join(shapes), table)
+
+
+def grouped_bar(
+    title: str,
+    rows: Sequence[str],
+    series: Sequence[str],
+    counts: Sequence[Sequence[float]],
+) -> SafeString:
+    """One group of thin horizontal bars per row, one bar per series, on one scale (to set
+    two periods, or two measures, side by side)."""
+    room = WIDTH - LABEL_WIDTH - 70
+    legend_h = 24 * math.ceil(len(series) / 4)
+    top = max((v for values in counts for v in values), default=0) or 1
+    thin = max(8, BAR_HEIGHT // max(1, len(series)))
+    group = thin * len(series)
+    shapes = []
+    for j, name in enumerate(series):
+        x, y = 10 + (j % 4) * 145, 6 + (j // 4) * 24
+        shapes.append(
+            f'<rect x="{x}" y="{y}" width="14" height="14" fill="{colour(j)}"/>'
+            f'<text x="{x + 20}" y="{y + 12}" fill="#333">{escape(_clip(name, 8))}</text>'
+        )
+    for i, (row, values) in enumerate(zip(rows, counts, strict=True)):
+        y = legend_h + BAR_GAP + i * (group + BAR_GAP)
+        shapes.append(
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + group / 2 + 5:.1f}" text-anchor="end" '
+            f'fill="#333">{escape(_clip(row))}</text>'
+        )
+        for j, value in enumerate(values):
+            w = room * value / top
+            shapes.append(
+                f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y + j * thin}" width="{w:.1f}" '
+                f'height="{thin - 1}" fill="{colour(j)}"><title>{escape(row)} · '
+                f"{escape(series[j])}：{_number(value)}</title></rect>"
+                f'<text x="{LABEL_WIDTH + w + 4:.1f}" y="{y + j * thin + thin - 2}" '
+                f'font-size="11" fill="#333">{_number(value)}</text>'
+            )
+    height = legend_h + BAR_GAP + len(rows) * (group + BAR_GAP)
+    table = _table(
+        ("", *series), [(row, *values) for row, values in zip(rows, counts, strict=True)]
+    )
+    desc = "；".join(
+        f"{row}：" + "，".join(f"{s} {_number(v)}" for s, v in zip(series, vals, strict=True))
+        for row, vals in zip(rows, counts, strict=True)
+    )
+    return _figure("grouped", title, desc, height, "".join(shapes), table)
