@@ -100,6 +100,7 @@ def test_an_embedded_flush_writes_channels_branches_and_shares_as_recorded(
     assert stored() == want
     assert sum(PageStats.objects.values_list("reads", flat=True)) == sum(want[0].values())
     assert list(tmp_path.glob("*.reads")) == []
+    counter.discard()
 
 
 def test_the_journal_of_a_process_that_died_is_replayed_with_its_channels_and_shares(
@@ -116,6 +117,7 @@ def test_the_journal_of_a_process_that_died_is_replayed_with_its_channels_and_sh
     dead._pid = -1
     assert replay_journals(tmp_path) == sum(want[0].values())
     assert stored() == want
+    dead.discard()  # what its memory held died with it
 
 
 def test_a_malformed_tag_in_a_journal_line_skips_only_that_line(pages_and_branches, tmp_path):

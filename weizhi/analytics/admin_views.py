@@ -78,8 +78,9 @@ MAX_COMPARE_DAYS = 366
 
 def draw(table: Table):
     labels = [str(r[0]) for r in table.rows]
-    if table.chart == "bar":
-        return charts.bar(table.title, labels, [r[table.value] for r in table.rows])
+    if table.chart in {"bar", "counts"}:
+        values = [r[table.value] for r in table.rows]
+        return charts.bar(table.title, labels, values, shares=table.chart == "bar")
     if table.chart in {"stacked", "stacked_participation"}:
         first = 1 if table.chart == "stacked" else 4
         series = table.head[first:-1] if table.chart != "stacked" else table.head[first:]

@@ -77,8 +77,15 @@ def _description(labels: Sequence[str], values: Sequence[float], unit: str) -> s
     )
 
 
-def bar(title: str, labels: Sequence[str], values: Sequence[float], unit: str = "") -> SafeString:
-    """Horizontal bars, one per label, longest first as given; the value and its share."""
+def bar(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    unit: str = "",
+    shares: bool = True,
+) -> SafeString:
+    """Horizontal bars, one per label, longest first as given; the value and its share (not
+    where the values overlap and a share of their sum would mean nothing: shares=False)."""
     total = sum(values)
     top = max(values, default=0) or 1
     room = WIDTH - LABEL_WIDTH - 110
@@ -93,7 +100,7 @@ def bar(title: str, labels: Sequence[str], values: Sequence[float], unit: str = 
             f'height="{BAR_HEIGHT}" fill="{colour(0)}" rx="2"><title>{escape(label)}：'
             f"{_number(value)}{escape(unit)}</title></rect>"
             f'<text x="{LABEL_WIDTH + w + 6:.1f}" y="{y + 16}" fill="#333">{_number(value)}'
-            f"{escape(unit)}（{_percent(value, total)}）</text>"
+            f"{escape(unit)}{f'（{_percent(value, total)}）' if shares else ''}</text>"
         )
     height = BAR_GAP + len(labels) * (BAR_HEIGHT + BAR_GAP)
     rows = [(label, v, _percent(v, total)) for label, v in zip(labels, values, strict=True)]
