@@ -122,7 +122,7 @@ def test_writing_a_batch_again_is_refused_and_adds_nothing(home, scaled):
     scaled.record(page.pk, "a" * 32, date.today())
     scaled.record(page.pk, "b" * 32, date.today())
     (batch,) = scaled.claim()
-    reads, visitors = scaled.read_batch(batch)
+    reads, visitors, _tallies = scaled.read_batch(batch)
     write_batch(reads, visitors, batch_id=batch)
     with pytest.raises(AlreadyApplied):
         write_batch(reads, visitors, batch_id=batch)

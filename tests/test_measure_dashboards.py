@@ -121,8 +121,10 @@ def test_the_export_holds_exactly_the_tables_and_charts_of_the_page(client, worl
         assert rows[2:] == table.rows
         if chart and table.rows:
             assert all(str(r[0]) in chart for r in table.rows)
-            if table.chart == "bar":
+            if table.chart in ("bar", "counts"):
                 assert all(f"：{shown_as(r[table.value])}" in chart for r in table.rows)
+            if table.chart == "grouped":
+                assert all(f"：{shown_as(r[i])}" in chart for r in table.rows for i in table.series)
 
 
 def test_the_numbers_come_from_the_rolled_up_events(client, world):

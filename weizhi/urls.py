@@ -33,6 +33,7 @@ urlpatterns = [
     path("tags/<path:name>/", reader.tag, name="tag"),
     path("api/pages/<int:page_id>/like", reader.like, name="page-like"),
     path("api/pages/<int:page_id>/stats", reader.stats, name="page-stats"),
+    path("api/pages/<str:page_id>/share", reader.share, name="page-share"),
     path("me/inbox/", include("weizhi.inbox.urls")),
     path("me/", include("weizhi.audience.urls")),
     path("wechat/fake-api/", include("weizhi.wechat.fake.urls")),

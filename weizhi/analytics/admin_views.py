@@ -33,17 +33,54 @@ class FilterForm(forms.Form):
         error_messages={"invalid_choice": "没有这个组织，或你无权查看它的数据。"},
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    # A second period to compare with (内容 only); without one, the period just before.
+    vs_start = forms.DateField(
+        label="对比时段从",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请填写正确的日期，如 2026-01-31。"},
+    )
+    vs_end = forms.DateField(
+        label="到",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请填写正确的日期，如 2026-01-31。"},
+    )
+
+    def __init__(self, *args, user, compare: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = (
             Branch.objects.all() if office_wide(user) else visible_branches(user)
         ).order_by("path")
+        if not compare:
+            del self.fields["vs_start"], self.fields["vs_end"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("vs_start"), data.get("vs_end")
+        if "vs_start" not in self.fields or (start is None and end is None):
+            return data
+        if start is None or end is None:
+            raise forms.ValidationError("对比时段请同时填写开始和结束日期。")
+        if end < start:
+            raise forms.ValidationError("对比时段的结束日期不能早于开始日期。")
+        if (end - start).days + 1 > MAX_COMPARE_DAYS:
+            raise forms.ValidationError(f"对比时段最长 {MAX_COMPARE_DAYS} 天。")
+        return data
+
+    def versus(self) -> Period | None:
+        start, end = self.cleaned_data.get("vs_start"), self.cleaned_data.get("vs_end")
+        return Period(start, end) if start and end else None
+
+
+MAX_COMPARE_DAYS = 366
 
 
 def draw(table: Table):
     labels = [str(r[0]) for r in table.rows]
-    if table.chart == "bar":
-        return charts.bar(table.title, labels, [r[table.value] for r in table.rows])
+    if table.chart in {"bar", "counts"}:
+        values = [r[table.value] for r in table.rows]
+        return charts.bar(table.title, labels, values, shares=table.chart == "bar")
     if table.chart in {"stacked", "stacked_participation"}:
         first = 1 if table.chart == "stacked" else 4
         series = table.head[first:-1] if table.chart != "stacked" else table.head[first:]
@@ -51,6 +88,10 @@ def draw(table: Table):
         return charts.stacked_bar(table.title, labels, series, counts)
     if table.chart == "paired":
         return charts.paired_bar(table.title, labels, table.head[1:], [r[1:] for r in table.rows])
+    if table.chart == "grouped":
+        series = [table.head[i] for i in table.series]
+        counts = [[r[i] for i in table.series] for r in table.rows]
+        return charts.grouped_bar(table.title, labels, series, counts)
     return None
 
 
@@ -59,11 +100,12 @@ def dashboard_view(request: HttpRequest, name: str) -> HttpResponse:
     if name not in DASHBOARDS:
         raise Http404("没有这个统计页面。")
     title, build = DASHBOARDS[name]
-    form = FilterForm(request.GET or None, user=request.user)
-    days, unit = 30, None
+    form = FilterForm(request.GET or None, user=request.user, compare=name == "content")
+    days, unit, versus = 30, None, None
     if form.is_valid():
         days = form.cleaned_data["days"] or 30
         unit = form.cleaned_data["unit"]
+        versus = form.versus()
     elif form.is_bound:
         return TemplateResponse(
             request,
@@ -72,7 +114,7 @@ def dashboard_view(request: HttpRequest, name: str) -> HttpResponse:
             status=400,
         )
     end = timezone.localdate()
-    period = Period(end - timedelta(days=days - 1), end)
+    period = Period(end - timedelta(days=days - 1), end, versus)
     tables = build(request.user, period, unit)
     if request.GET.get("format") == "xlsx":
         body = dashboards.workbook(title, period, unit, tables)

@@ -24,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -34,14 +34,16 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from weizhi.analytics import journal
-from weizhi.analytics.journal import JournalFile, Reads, Visitors
+from weizhi.analytics.journal import JournalFile, Reads, Tallies, Visitors
 from weizhi.analytics.models import (
     AppliedCounterBatch,
     AppliedJournal,
+    DailyBranchReads,
     DailyPageStats,
     DailyVisitor,
     PageStats,
 )
+from weizhi.audience.models import Branch
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class AlreadyApplied(Exception):
 def write_batch(
     reads: Reads,
     visitors: Visitors,
+    tallies: Tallies | None = None,
     journal_name: str | None = None,
     *,
     batch_id: str | None = None,
@@ -66,15 +69,20 @@ def write_batch(
     the batch id is recorded, in the transaction: False means another flusher wrote the batch
     and dropped it, and its record is forgotten since.
     """
+    tallies = tallies or Counter()
     pages = {page_id for page_id, _ in reads} | {page_id for page_id, _, _ in visitors}
+    pages |= {page_id for page_id, _, _ in tallies}
     if not pages:
         return
     existing = set(Page.objects.filter(pk__in=pages).values_list("pk", flat=True))
     totals: Counter = Counter()
     for (page_id, _day), count in reads.items():
         totals[page_id] += count
+    days = daily_rows(reads, tallies, existing)
+    by_branch = branch_rows(tallies, existing)
     stats = PageStats._meta.db_table
     daily = DailyPageStats._meta.db_table
+    branch_reads = DailyBranchReads._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         # First, so that on PostgreSQL a second writer of the same batch waits here for the
         # first one's outcome (on SQLite, writers queue for the database at BEGIN).
@@ -86,9 +94,18 @@ def write_batch(
                 raise AlreadyApplied(batch_id)
         add_to_stats(cursor, "reads", [(p, n) for p, n in sorted(totals.items()) if p in existing])
         cursor.executemany(
-            f"INSERT INTO {daily} (page_id, day, reads) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (page_id, day) DO UPDATE SET reads = {daily}.reads + EXCLUDED.reads",
-            [(p, d, n) for (p, d), n in sorted(reads.items()) if p in existing],
+            f"INSERT INTO {daily} (page_id, day, reads, wechat_reads, shares) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (page_id, day) DO UPDATE SET "
+            f"reads = {daily}.reads + EXCLUDED.reads, "
+            f"wechat_reads = {daily}.wechat_reads + EXCLUDED.wechat_reads, "
+            f"shares = {daily}.shares + EXCLUDED.shares",
+            days,
+        )
+        cursor.executemany(
+            f"INSERT INTO {branch_reads} (page_id, day, branch_id, reads) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (page_id, day, branch_id) DO UPDATE SET "
+            f"reads = {branch_reads}.reads + EXCLUDED.reads",
+            by_branch,
         )
         DailyVisitor.objects.bulk_create(
             [DailyVisitor(page_id=p, day=d, reader=r) for p, d, r in visitors if p in existing],
@@ -101,6 +118,29 @@ def write_batch(
             f"{DailyVisitor._meta.db_table} v WHERE v.page_id = %s) WHERE page_id = %s",
             [(p, p) for p in touched],
         )
+
+
+def daily_rows(reads: Reads, tallies: Tallies, pages: set[int]) -> list[tuple]:
+    """(page, day, reads, reads inside WeChat, shares) of each existing page's day."""
+    rows: dict[tuple[int, date], list[int]] = {}
+    for (p, d), n in reads.items():
+        rows.setdefault((p, d), [0, 0, 0])[0] += n
+    for (p, d, tag), n in tallies.items():
+        if tag in ("w", "s"):
+            rows.setdefault((p, d), [0, 0, 0])[1 if tag == "w" else 2] += n
+    return [(p, d, *counts) for (p, d), counts in sorted(rows.items()) if p in pages]
+
+
+def branch_rows(tallies: Tallies, pages: set[int]) -> list[tuple]:
+    """(page, day, branch, reads) of the reads by signed-in members, for existing branches
+    (a branch removed since the read is dropped with its reads)."""
+    counts = {(p, d, int(t[1:])): n for (p, d, t), n in tallies.items() if t.startswith("b")}
+    if not counts:
+        return []
+    branches = set(
+        Branch.objects.filter(pk__in={b for _, _, b in counts}).values_list("pk", flat=True)
+    )
+    return [(p, d, b, n) for (p, d, b), n in sorted(counts.items()) if p in pages and b in branches]
 
 
 def record_once(cursor, model: type[AppliedJournal | AppliedCounterBatch], name: str) -> None:
@@ -132,6 +172,7 @@ class Batch:
     reads: Reads
     visitors: Visitors
     journal: JournalFile | None
+    tallies: Tallies = field(default_factory=Counter)
 
 
 class LocalCounter:
@@ -153,6 +194,7 @@ class LocalCounter:
         self._flush_lock = threading.Lock()
         self._reads: Reads = Counter()
         self._visitors: Visitors = set()
+        self._tallies: Tallies = Counter()
         self._journal: JournalFile | None = None
         # Batches taken out but not written yet (a failed write is tried again, in order).
         self._waiting: list[Batch] = []
@@ -160,9 +202,17 @@ class LocalCounter:
         self._pid = 0
         self._wake = threading.Event()
 
-    def record(self, page_id: int, reader: str | None, day: date, reads: int = 1) -> None:
-        """Count reads of a page (0 when only the visitor is news) and the reader, if known."""
-        entry = journal.line(page_id, day, reads, reader) if self.journal_dir else b""
+    def record(
+        self,
+        page_id: int,
+        reader: str | None,
+        day: date,
+        reads: int = 1,
+        tags: tuple[str, ...] = (),
+    ) -> None:
+        """Count reads of a page (0 when only the visitor is news) and the reader, if known;
+        each tag ("w" inside WeChat, "b<id>" a member's branch, "s" a share) once."""
+        entry = journal.line(page_id, day, reads, reader, tags) if self.journal_dir else b""
         with self._lock:
             if self._pid != os.getpid():
                 self._start()
@@ -172,6 +222,8 @@ class LocalCounter:
                 self._reads[(page_id, day)] += reads
             if reader:
                 self._visitors.add((page_id, day, reader))
+            for tag in tags:
+                self._tallies[(page_id, day, tag)] += 1
 
     def _append(self, entry: bytes) -> None:
         try:
@@ -195,6 +247,7 @@ class LocalCounter:
         self._pid = os.getpid()
         self._reads = Counter()
         self._visitors = set()
+        self._tallies = Counter()
         self._journal = None
         self._waiting = []
         # Granian's workers are multiprocessing children, which leave through os._exit():
@@ -237,6 +290,7 @@ class LocalCounter:
                 if batch.journal is not None and self._pid == os.getpid():
                     batch.journal.remove()
             self._reads, self._visitors, self._journal, self._waiting = Counter(), set(), None, []
+            self._tallies = Counter()
 
     def flush(self, replay: bool = True) -> None:
         """Write what is buffered; with replay, then the journals of processes that died."""
@@ -244,13 +298,16 @@ class LocalCounter:
         # one the background thread has already started instead of finding it empty.
         with self._flush_lock:
             with self._lock:
-                if self._reads or self._visitors or self._journal is not None:
-                    self._waiting.append(Batch(self._reads, self._visitors, self._journal))
+                if self._reads or self._visitors or self._tallies or self._journal is not None:
+                    self._waiting.append(
+                        Batch(self._reads, self._visitors, self._journal, self._tallies)
+                    )
                     self._reads, self._visitors, self._journal = Counter(), set(), None
+                    self._tallies = Counter()
             while self._waiting:
                 batch = self._waiting[0]
                 try:
-                    write_journal(batch.reads, batch.visitors, batch.journal)
+                    write_journal(batch.reads, batch.visitors, batch.journal, batch.tallies)
                 except Exception:
                     pending = sum(sum(b.reads.values()) for b in self._waiting)
                     log.exception("counter flush failed; %d reads kept", pending)
@@ -263,11 +320,16 @@ class LocalCounter:
                     log.exception("replaying read journals failed; the next flush tries again")
 
 
-def write_journal(reads: Reads, visitors: Visitors, journal_file: JournalFile | None) -> bool:
+def write_journal(
+    reads: Reads,
+    visitors: Visitors,
+    journal_file: JournalFile | None,
+    tallies: Tallies | None = None,
+) -> bool:
     """Write a batch once, then remove its journal; False when it had been written before."""
     name = journal_file.name if journal_file is not None else None
     try:
-        write_batch(reads, visitors, name)
+        write_batch(reads, visitors, tallies, name)
         written = True
     except AlreadyApplied:
         log.warning("read journal %s was written before; removing it", name)
@@ -282,8 +344,8 @@ def replay_journals(directory: Path) -> int:
     replayed = 0
     for orphan in journal.orphans(directory):
         try:
-            reads, visitors = orphan.counts()
-            written = write_journal(reads, visitors, orphan)
+            reads, visitors, tallies = orphan.counts()
+            written = write_journal(reads, visitors, orphan, tallies)
         except Exception:
             log.exception("replaying read journal %s failed; it is kept", orphan.name)
             orphan.close()
@@ -316,15 +378,15 @@ def forget_removed_journals(directory: Path) -> int:
     return len(gone)
 
 
-# Moves each group of three source keys (reads, visitors, since) to its batch's keys and adds
-# the batch's id to the set of claimed batches, in one step: a count is either still live or in
-# exactly one batch. Returns the ids of the batches that got anything.
+# Moves each group of four source keys (reads, visitors, since, tallies) to its batch's keys and
+# adds the batch's id to the set of claimed batches, in one step: a count is either still live or
+# in exactly one batch. Returns the ids of the batches that got anything.
 CLAIM = """
 local claimed = {}
 for g = 1, #ARGV do
   local moved = false
-  for k = 1, 3 do
-    local source, batch = KEYS[1 + (g - 1) * 6 + k], KEYS[1 + (g - 1) * 6 + 3 + k]
+  for k = 1, 4 do
+    local source, batch = KEYS[1 + (g - 1) * 8 + k], KEYS[1 + (g - 1) * 8 + 4 + k]
     if redis.call('EXISTS', source) == 1 then
       redis.call('RENAME', source, batch)
       moved = true
@@ -354,10 +416,17 @@ class RedisCounter:
     VISITORS = "weizhi:counter:visitors"
     # When the oldest live count was recorded; moves with the batch.
     SINCE = "weizhi:counter:since"
+    # Reads inside WeChat, by branch, and shares: "page:day:tag" -> count (journal.Tallies).
+    TALLIES = "weizhi:counter:tallies"
     # The ids of the batches claimed and not dropped yet.
     BATCHES = "weizhi:counter:batches"
     # Where versions before exactly-once flushes set a batch aside: adopted as a batch.
-    LEGACY = (f"{READS}:flushing", f"{VISITORS}:flushing", f"{SINCE}:flushing")
+    LEGACY = (
+        f"{READS}:flushing",
+        f"{VISITORS}:flushing",
+        f"{SINCE}:flushing",
+        f"{TALLIES}:flushing",
+    )
 
     def __init__(self, url: str) -> None:
         import redis
@@ -367,18 +436,26 @@ class RedisCounter:
         self._forgotten_at = float("-inf")
 
     @staticmethod
-    def batch_keys(batch_id: str) -> tuple[str, str, str]:
-        return tuple(
-            f"weizhi:counter:batch:{batch_id}:{part}" for part in ("reads", "visitors", "since")
-        )
+    def batch_keys(batch_id: str) -> tuple[str, str, str, str]:
+        parts = ("reads", "visitors", "since", "tallies")
+        return tuple(f"weizhi:counter:batch:{batch_id}:{part}" for part in parts)
 
-    def record(self, page_id: int, reader: str | None, day: date, reads: int = 1) -> None:
+    def record(
+        self,
+        page_id: int,
+        reader: str | None,
+        day: date,
+        reads: int = 1,
+        tags: tuple[str, ...] = (),
+    ) -> None:
         # MULTI, so that a claim takes a count and the time of the batch's first one together.
         pipe = self.redis.pipeline(transaction=True)
         if reads:
             pipe.hincrby(self.READS, f"{page_id}:{day.isoformat()}", reads)
         if reader:
             pipe.sadd(self.VISITORS, f"{page_id}:{day.isoformat()}:{reader}")
+        for tag in tags:
+            pipe.hincrby(self.TALLIES, f"{page_id}:{day.isoformat()}:{tag}", 1)
         pipe.set(self.SINCE, repr(time.time()), nx=True)
         pipe.execute()
 
@@ -390,8 +467,8 @@ class RedisCounter:
         oldest of them was recorded (None when there are none)."""
         ids = sorted(m.decode() for m in self.redis.smembers(self.BATCHES))
         pipe = self.redis.pipeline(transaction=False)
-        for reads_key, _visitors, since_key in [
-            (self.READS, self.VISITORS, self.SINCE),
+        for reads_key, _visitors, since_key, _tallies in [
+            (self.READS, self.VISITORS, self.SINCE, self.TALLIES),
             *map(self.batch_keys, ids),
         ]:
             pipe.hvals(reads_key)
@@ -420,34 +497,43 @@ class RedisCounter:
         stamp = f"{time.time_ns() // 1000:x}"
         ids = [f"{stamp}-{secrets.token_hex(6)}" for _ in range(2)]
         keys = [
-            *(self.READS, self.VISITORS, self.SINCE, *self.batch_keys(ids[0])),
+            *(self.READS, self.VISITORS, self.SINCE, self.TALLIES, *self.batch_keys(ids[0])),
             *(*self.LEGACY, *self.batch_keys(ids[1])),
         ]
         return [b.decode() for b in self._claim(keys=[self.BATCHES, *keys], args=ids)]
 
-    def read_batch(self, batch_id: str) -> tuple[Reads, Visitors]:
+    def read_batch(self, batch_id: str) -> tuple[Reads, Visitors, Tallies]:
         """A claimed batch's counts (none once it is dropped)."""
-        reads_key, visitors_key, _since = self.batch_keys(batch_id)
+        reads_key, visitors_key, _since, tallies_key = self.batch_keys(batch_id)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hgetall(reads_key)
         pipe.smembers(visitors_key)
-        fields, members = pipe.execute()
+        pipe.hgetall(tallies_key)
+        fields, members, tagged = pipe.execute()
         reads: Reads = Counter()
-        for field, count in fields.items():
-            page_id, day = field.decode().split(":")
+        for name, count in fields.items():
+            page_id, day = name.decode().split(":")
             reads[(int(page_id), date.fromisoformat(day))] += int(count)
         visitors: Visitors = set()
         for member in members:
             page_id, day, reader = member.decode().split(":", 2)
             visitors.add((int(page_id), date.fromisoformat(day), reader))
-        return reads, visitors
+        tallies: Tallies = Counter()
+        for field_name, count in tagged.items():
+            page_id, day, tag = field_name.decode().split(":")
+            tallies[(int(page_id), date.fromisoformat(day), tag)] += int(count)
+        return reads, visitors, tallies
 
     def write(self, batch_id: str) -> bool:
         """Write a claimed batch once, then drop it; False when it had been written before."""
-        reads, visitors = self.read_batch(batch_id)
+        reads, visitors, tallies = self.read_batch(batch_id)
         try:
             write_batch(
-                reads, visitors, batch_id=batch_id, still_claimed=lambda: self.is_claimed(batch_id)
+                reads,
+                visitors,
+                tallies,
+                batch_id=batch_id,
+                still_claimed=lambda: self.is_claimed(batch_id),
             )
         except AlreadyApplied:
             log.info("counter batch %s was written before; dropping it", batch_id)

@@ -21,9 +21,11 @@ from weizhi.analytics.models import (
     DailyAudience,
     DailyPageSummary,
 )
+from weizhi.analytics.rollup import bounds
 from weizhi.audience.models import Branch, Follower, Member
 from weizhi.audience.scope import visible_branches
 from weizhi.core.xlsx import XlsxWriter
+from weizhi.inbox.models import Item, Status
 
 PERIODS = {7: "近 7 天", 30: "近 30 天", 90: "近 90 天", 365: "近一年"}
 PARTICIPATION = [
@@ -48,6 +50,8 @@ def office_wide(user) -> bool:
 class Period:
     start: date
     end: date  # inclusive
+    # The period to compare with, when one was chosen (else the previous one, see compared).
+    versus: Period | None = None
 
     @property
     def days(self) -> int:
@@ -55,6 +59,13 @@ class Period:
 
     def label(self) -> str:
         return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+
+    def compared(self) -> Period:
+        """The chosen second period, or the one of the same length just before this one."""
+        return self.versus or Period(self.start - timedelta(days=self.days), self.start - DAY)
+
+
+DAY = timedelta(days=1)
 
 
 @dataclass
@@ -68,6 +79,8 @@ class Table:
     chart: str = "bar"
     value: int = 1
     note: str = ""
+    # The columns drawn side by side by a "grouped" chart.
+    series: tuple[int, ...] = ()
 
 
 def buckets(period: Period) -> list[tuple[str, date, date]]:
@@ -149,7 +162,12 @@ def overview(user, period: Period, unit: Branch | None) -> list[Table]:
         )
     )
     kinds = dict(ActivityKind.choices)
-    per_kind = activity.values("kind").annotate(n=Sum("events"), p=Sum("people")).order_by("-n")
+    per_kind = (
+        activity.exclude(kind=ActivityKind.READ)
+        .values("kind")
+        .annotate(n=Sum("events"), p=Sum("people"))
+        .order_by("-n")
+    )
     tables.append(
         Table(
             "活动参与",
@@ -157,7 +175,52 @@ def overview(user, period: Period, unit: Branch | None) -> list[Table]:
             [[kinds[r["kind"]], r["n"], r["p"]] for r in per_kind],
         )
     )
+    tables.append(inbox(user, period, unit))
     return tables
+
+
+def unit_items(user, unit: Branch | None):
+    """Inbox items dispatched to a branch of the unit's subtree (all of them office-wide, with
+    no unit): the same wall as the inbox's own for a 支部书记 (inbox/scope.py)."""
+    items = Item.objects.all()
+    if unit is not None:
+        return items.filter(branch__path__startswith=unit.path)
+    if office_wide(user):
+        return items
+    q = Q(pk__in=[])
+    for path in visible_branches(user).values_list("path", flat=True):
+        q |= Q(branch__path__startswith=path)
+    return items.filter(q)
+
+
+def inbox(user, period: Period, unit: Branch | None) -> Table:
+    """Open items by status as they stand now, the overdue ones, and early warnings (思想动态
+    预警): open now, and raised on items received in the period. Counted live from the inbox,
+    whose open items are few (indexed by status)."""
+    items = unit_items(user, unit)
+    open_items = items.open()
+    by_status = dict(
+        open_items.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    start, _ = bounds(period.start)
+    _, end = bounds(period.end)
+    rows = [[label, by_status.get(value, 0)] for value, label in Status.choices[:3]]
+    rows += [
+        ["超时未办", open_items.overdue().count()],
+        ["预警（未办结）", open_items.filter(warn=True).count()],
+        [
+            "本期新增预警",
+            items.filter(warn=True, created_at__gte=start, created_at__lt=end).count(),
+        ],
+    ]
+    # "counts": the rows overlap (a warning is also an open item), so no shares of a total.
+    return Table(
+        "留言办理与预警",
+        ["项目", "件数"],
+        rows,
+        chart="counts",
+        note="未办结件数为当前数，不随时段变化。",
+    )
 
 
 def _titles(page_ids: set[int]) -> dict[int, str]:
@@ -214,27 +277,49 @@ def organisation(user, period: Period, unit: Branch | None) -> list[Table]:
         )
         row.append(round(s / c, 1) if c else 0)
         rows.append(row)
+    reading = []
+    for b, row in zip(branches, rows, strict=True):
+        inside = [pk for pk, path in paths.items() if path.startswith(b.path)]
+        n = sum((activity.get((pk, ActivityKind.READ.value)) or {}).get("n", 0) for pk in inside)
+        reading.append([b.name, n, round(n / row[2], 2) if row[2] else 0])
     return [
         Table("各组织党员人数", head[:4], [r[:4] for r in rows], value=2),
         Table("各组织参与情况", head, rows, chart="stacked_participation"),
         Table("各组织平均答题得分", ["组织", "平均答题得分"], [[r[0], r[-1]] for r in rows]),
+        Table(
+            "各组织党员阅读",
+            ["组织", "阅读量（含下级）", "人均阅读"],
+            reading,
+            note="登录后的党员阅读文章的次数，按其所在组织计。",
+        ),
     ]
 
 
 def content(user, period: Period, unit: Branch | None) -> list[Table]:
-    """Per article and per column: reads, UV, likes in the period, and reads in the first
-    48 hours after publishing (the day of publishing and the next)."""
-    pages = DailyPageSummary.objects.filter(day__gte=period.start, day__lte=period.end)
-    top = list(
-        pages.values("page_id")
-        .annotate(n=Sum("reads"), uv=Sum("visitors"), likes=Sum("likes"))
-        .order_by("-n")[:50]
+    """Per article and per column: reads (inside WeChat and elsewhere), UV, likes, shares and
+    comments in the period, reads in the first 48 hours after publishing (the day of publishing
+    and the next), and reads in the compared period beside this one's."""
+    versus = period.compared()
+    measures = {
+        "n": Sum("reads"),
+        "uv": Sum("visitors"),
+        "likes": Sum("likes"),
+        "shares": Sum("shares"),
+        "comments": Sum("comments"),
+        "wechat": Sum("wechat_reads"),
+    }
+    top = list(_summaries(period).values("page_id").annotate(**measures).order_by("-n")[:50])
+    ids = [r["page_id"] for r in top]
+    before = dict(
+        _summaries(versus)
+        .filter(page_id__in=ids)
+        .values("page_id")
+        .annotate(n=Sum("reads"))
+        .values_list("page_id", "n")
     )
     info = {
         p["pk"]: p
-        for p in Page.objects.filter(pk__in=[r["page_id"] for r in top]).values(
-            "pk", "title", "first_published_at"
-        )
+        for p in Page.objects.filter(pk__in=ids).values("pk", "title", "first_published_at")
     }
     early = {}
     for pk, p in info.items():
@@ -249,30 +334,110 @@ def content(user, period: Period, unit: Branch | None) -> list[Table]:
     rows = [
         [
             info.get(r["page_id"], {}).get("title", "（已删除）"),
-            r["n"],
-            r["uv"],
-            r["likes"],
+            *_measured(r),
             early.get(r["page_id"], 0),
+            *_change(r["n"], before.get(r["page_id"], 0)),
         ]
         for r in top
     ]
-    columns = (
-        pages.exclude(column=None)
+    columns = list(_summaries(period).exclude(column=None).values("column_id").annotate(**measures))
+    columns.sort(key=lambda r: -r["n"])
+    columns_before = dict(
+        _summaries(versus)
+        .exclude(column=None)
         .values("column_id")
-        .annotate(n=Sum("reads"), uv=Sum("visitors"), likes=Sum("likes"))
-        .order_by("-n")
+        .annotate(n=Sum("reads"))
+        .values_list("column_id", "n")
     )
     names = _titles({r["column_id"] for r in columns})
     wechat = wechat_stats.content_tables(period) if office_wide(user) and unit is None else []
+    head = ["阅读量", "访客数", "点赞数", "分享数", "留言数", "微信内阅读", "微信外阅读"]
+    compare = ["对比时段阅读量", "增减", "增减率"]
     return [
-        Table("文章阅读", ["文章", "阅读量", "访客数", "点赞数", "发布后 48 小时阅读量"], rows),
+        Table(
+            "文章阅读",
+            ["文章", *head, "发布后 48 小时阅读量", *compare],
+            rows,
+            chart="grouped",
+            series=(1, 9),
+            note=f"对比时段：{versus.label()}",
+        ),
         Table(
             "栏目阅读",
-            ["栏目", "阅读量", "访客数", "点赞数"],
-            [[names.get(r["column_id"], "—"), r["n"], r["uv"], r["likes"]] for r in columns],
+            ["栏目", *head, *compare],
+            [
+                [
+                    names.get(r["column_id"], "—"),
+                    *_measured(r),
+                    *_change(r["n"], columns_before.get(r["column_id"], 0)),
+                ]
+                for r in columns
+            ],
+            chart="grouped",
+            series=(1, 8),
+            note=f"对比时段：{versus.label()}",
+        ),
+        Table(
+            "阅读量两期对比",
+            ["本期", "阅读量", "对比时段阅读量", "对比时段"],
+            _side_by_side(period, versus),
+            chart="grouped",
+            series=(1, 2),
         ),
         *[Table(**t) for t in wechat],
     ]
+
+
+def _summaries(period: Period):
+    return DailyPageSummary.objects.filter(day__gte=period.start, day__lte=period.end)
+
+
+def _measured(r: dict) -> list[int]:
+    return [
+        r["n"],
+        r["uv"],
+        r["likes"],
+        r["shares"],
+        r["comments"],
+        r["wechat"],
+        r["n"] - r["wechat"],
+    ]
+
+
+def _change(now: int, before: int) -> list:
+    rate = f"{(now - before) / before * 100:+.1f}%" if before else "—"
+    return [before, now - before, rate]
+
+
+def _side_by_side(period: Period, versus: Period) -> list[list]:
+    """Reads per day (or month) of both periods, the n-th bucket of each on one row."""
+    ours, theirs = buckets(period), buckets(versus)
+    by_day = dict(
+        DailyPageSummary.objects.filter(
+            Q(day__gte=period.start, day__lte=period.end)
+            | Q(day__gte=versus.start, day__lte=versus.end)
+        )
+        .values("day")
+        .annotate(n=Sum("reads"))
+        .values_list("day", "n")
+    )
+
+    def total(a: date, b: date) -> int:
+        return sum(n for day, n in by_day.items() if a <= day <= b)
+
+    rows = []
+    for i in range(max(len(ours), len(theirs))):
+        mine = ours[i] if i < len(ours) else None
+        other = theirs[i] if i < len(theirs) else None
+        rows.append(
+            [
+                mine[0] if mine else "—",
+                total(mine[1], mine[2]) if mine else 0,
+                total(other[1], other[2]) if other else 0,
+                other[0] if other else "—",
+            ]
+        )
+    return rows
 
 
 DASHBOARDS = {

@@ -80,6 +80,10 @@ def _fill_day(rng, day, n, articles, columns, branches, people, total_members) -
                 reads=reads,
                 visitors=int(reads * 0.7),
                 likes=reads // 12,
+                # Mostly read inside WeChat; a share in 25 reads, a comment in 40.
+                wechat_reads=reads * (60 + (i * 7) % 30) // 100,
+                shares=reads // 25,
+                comments=reads // 40,
             )
         )
     DailyPageSummary.objects.bulk_create(pages)
@@ -102,4 +106,8 @@ def _fill_day(rng, day, n, articles, columns, branches, people, total_members) -
                     value_count=len(scores),
                 )
             )
+        # Signed-in members' reads: about one a member every other weekday.
+        reads = int(size * 0.5 * weekday * (1 + math.sin((n + b) / 7)))
+        if reads:
+            rows.append(DailyActivity(day=day, kind=ActivityKind.READ, branch_id=b, events=reads))
     DailyActivity.objects.bulk_create(rows)

@@ -19,8 +19,13 @@ from weizhi.analytics.models import ActivityEvent, ActivityKind
 if TYPE_CHECKING:
     from weizhi.audience.models import Branch, Follower, Member
 
-# Following and unfollowing are counted from the followers' own dates (rollup.py).
-KINDS = frozenset(ActivityKind.values) - {ActivityKind.SUBSCRIBE, ActivityKind.UNSUBSCRIBE}
+# Following and unfollowing are counted from the followers' own dates (rollup.py), article
+# reads from the read counters.
+KINDS = frozenset(ActivityKind.values) - {
+    ActivityKind.SUBSCRIBE,
+    ActivityKind.UNSUBSCRIBE,
+    ActivityKind.READ,
+}
 
 
 def record(

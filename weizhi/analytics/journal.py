@@ -28,11 +28,22 @@ log = logging.getLogger(__name__)
 SUFFIX = ".reads"
 Reads = Counter  # (page_id, day) -> count
 Visitors = set  # {(page_id, day, reader)}
+# (page_id, day, tag) -> count; tags: "w" a read inside WeChat, "s" a share, "b<id>" a read
+# by a signed-in member of branch <id>.
+Tallies = Counter
 
 
-def line(page_id: int, day: date, reads: int, reader: str | None) -> bytes:
-    """One journal line: a read (reads=1), a visitor seen (reader), or both."""
-    return b"%d %d %d %s\n" % (page_id, day.toordinal(), reads, (reader or "-").encode())
+def line(
+    page_id: int, day: date, reads: int, reader: str | None, tags: tuple[str, ...] = ()
+) -> bytes:
+    """One journal line: a read (reads=1), a visitor seen (reader), or both, with the tags
+    that read counts under (a fifth field; lines of older versions have four)."""
+    tail = b" " + ",".join(tags).encode() if tags else b""
+    return b"%d %d %d %s%s\n" % (page_id, day.toordinal(), reads, (reader or "-").encode(), tail)
+
+
+def valid_tag(tag: str) -> bool:
+    return tag in ("w", "s") or (tag[:1] == "b" and tag[1:].isdigit())
 
 
 class JournalFile:
@@ -82,20 +93,24 @@ class JournalFile:
     def append(self, data: bytes) -> None:
         os.write(self.fd, data)
 
-    def counts(self) -> tuple[Reads, Visitors]:
+    def counts(self) -> tuple[Reads, Visitors, Tallies]:
         """What the journal holds, summed; a torn or malformed line is skipped and logged."""
         with open(self.fd, "rb", closefd=False) as f:
             f.seek(0)
             data = f.read()
         reads: Reads = Counter()
         visitors: Visitors = set()
+        tallies: Tallies = Counter()
         lines = data.split(b"\n")
         bad = 0 if lines[-1] == b"" else 1  # a last line without its newline was cut short
         for raw in lines[:-1]:
             try:
-                page, ordinal, n, reader = raw.split(b" ")
+                page, ordinal, n, reader, *tags = raw.split(b" ")
                 key, day = int(page), date.fromordinal(int(ordinal))
                 count = int(n)
+                names = tags[0].decode("ascii").split(",") if tags else []
+                if len(tags) > 1 or not all(map(valid_tag, names)):
+                    raise ValueError(raw)
             except ValueError:
                 bad += 1
                 continue
@@ -103,9 +118,11 @@ class JournalFile:
                 reads[(key, day)] += count
             if reader != b"-":
                 visitors.add((key, day, reader.decode("ascii", "replace")))
+            for tag in names:
+                tallies[(key, day, tag)] += 1
         if bad:
             log.warning("read journal %s: %d unreadable line(s) skipped", self.name, bad)
-        return reads, visitors
+        return reads, visitors, tallies
 
     def remove(self) -> None:
         """Delete the file, then let go of the lock (the order a claimer relies on)."""

@@ -21,6 +21,10 @@ class DailyPageStats(models.Model):
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
     day = models.DateField("日期")
     reads = models.BigIntegerField("阅读量", default=0)
+    # Of those reads, the ones inside WeChat (MicroMessenger); elsewhere is the rest.
+    wechat_reads = models.BigIntegerField("微信内阅读量", default=0, db_default=0)
+    # Share callbacks of the JS-SDK (a reader chose 发送给朋友 or 分享到朋友圈).
+    shares = models.BigIntegerField("分享数", default=0, db_default=0)
 
     class Meta:
         verbose_name = "每日阅读"
@@ -40,6 +44,25 @@ class DailyVisitor(models.Model):
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["page", "day", "reader"], name="daily_visitor_unique")
+        ]
+
+
+class DailyBranchReads(models.Model):
+    """Reads of a page on a day by signed-in members of one branch, written by counter
+    flushes (raw: pruned with the visitors once rolled up into DailyActivity)."""
+
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField("日期", db_index=True)
+    branch = models.ForeignKey("audience.Branch", on_delete=models.CASCADE, related_name="+")
+    reads = models.BigIntegerField("阅读量", default=0)
+
+    class Meta:
+        verbose_name = "每日各组织阅读"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "day", "branch"], name="daily_branch_reads_once"
+            )
         ]
 
 
@@ -89,6 +112,8 @@ class ActivityKind(models.TextChoices):
     CHECKIN = "checkin", "签到"
     MESSAGE = "message", "来信"
     REPLY = "reply", "答复"
+    # Article reads by signed-in members, from the read counters (people not counted).
+    READ = "read", "阅读文章"
     SUBSCRIBE = "subscribe", "关注"
     UNSUBSCRIBE = "unsubscribe", "取消关注"
 
@@ -163,6 +188,9 @@ class DailyPageSummary(models.Model):
     reads = models.BigIntegerField("阅读量", default=0)
     visitors = models.BigIntegerField("访客数", default=0)
     likes = models.BigIntegerField("点赞数", default=0)
+    wechat_reads = models.BigIntegerField("微信内阅读量", default=0)
+    shares = models.BigIntegerField("分享数", default=0)
+    comments = models.BigIntegerField("留言数", default=0)
 
     class Meta:
         verbose_name = "每日页面汇总"

@@ -268,6 +268,7 @@ def _plain(t: Table) -> dict:
         "chart": t.chart,
         "value": t.value,
         "note": t.note,
+        "series": list(t.series),
     }
 
 
@@ -281,7 +282,7 @@ def numeral(n: int) -> str:
 
 
 def table_of(section: dict) -> Table:
-    return Table(**section)
+    return Table(**{**section, "series": tuple(section.get("series", ()))})
 
 
 def totals(tables: dict[str, list[Table]], unit: Branch | None) -> dict[str, float]:

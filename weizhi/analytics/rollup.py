@@ -5,6 +5,10 @@ Rolling a day replaces that day's aggregate rows with ones computed afresh from 
 up by the next run. Raw rows (ActivityEvent, DailyVisitor) of days rolled up and older than
 ANALYTICS_RAW_DAYS are then pruned; the aggregates are kept.
 
+Reads inside WeChat and shares come with the reads (DailyPageStats), reads by signed-in
+members per branch from DailyBranchReads (into DailyActivity, kind "read"), comments from
+voices.
+
 Following and unfollowing are taken from the followers' own dates (audience), which the
 callback already writes on its hot path: the last follow and unfollow of each follower.
 """
@@ -25,6 +29,7 @@ from weizhi.analytics.models import (
     ActivityKind,
     DailyActivity,
     DailyAudience,
+    DailyBranchReads,
     DailyPageStats,
     DailyPageSummary,
     DailyVisitor,
@@ -33,6 +38,7 @@ from weizhi.analytics.models import (
 )
 from weizhi.audience.models import Follower, Member
 from weizhi.core.taskqueue import task
+from weizhi.voices.models import Comment
 
 # How far back the first roll-up looks for raw rows that were never rolled.
 FIRST_ROLLUP_DAYS = 400
@@ -60,7 +66,12 @@ def roll_day(day: date) -> None:
 
 def _roll_pages(day: date) -> None:
     start, end = bounds(day)
-    reads = dict(DailyPageStats.objects.filter(day=day).values_list("page_id", "reads"))
+    counted = {
+        p: (n, w, s)
+        for p, n, w, s in DailyPageStats.objects.filter(day=day).values_list(
+            "page_id", "reads", "wechat_reads", "shares"
+        )
+    }
     visitors = dict(
         DailyVisitor.objects.filter(day=day)
         .values("page_id")
@@ -73,7 +84,16 @@ def _roll_pages(day: date) -> None:
         .annotate(n=Count("pk"))
         .values_list("page_id", "n")
     )
-    pages = set(reads) | set(visitors) | set(likes)
+    # Comments written that day and not deleted (pending, approved or rejected alike: what
+    # readers said, not what was shown).
+    comments = dict(
+        Comment.objects.filter(created_at__gte=start, created_at__lt=end, deleted_at=None)
+        .order_by()
+        .values("page_id")
+        .annotate(n=Count("pk"))
+        .values_list("page_id", "n")
+    )
+    pages = set(counted) | set(visitors) | set(likes) | set(comments)
     columns = columns_of(pages)
     DailyPageSummary.objects.filter(day=day).delete()
     DailyPageSummary.objects.bulk_create(
@@ -82,9 +102,12 @@ def _roll_pages(day: date) -> None:
                 day=day,
                 page_id=p,
                 column_id=columns.get(p),
-                reads=reads.get(p, 0),
+                reads=counted.get(p, (0, 0, 0))[0],
+                wechat_reads=counted.get(p, (0, 0, 0))[1],
+                shares=counted.get(p, (0, 0, 0))[2],
                 visitors=visitors.get(p, 0),
                 likes=likes.get(p, 0),
+                comments=comments.get(p, 0),
             )
             for p in sorted(pages)
             if p in columns
@@ -149,6 +172,14 @@ def _roll_activity(day: date) -> None:
             )
             for f in follows
         ]
+    # Reads by signed-in members, per branch (who they were is not kept: no people).
+    aggregates += [
+        DailyActivity(day=day, kind=ActivityKind.READ, branch_id=r["branch_id"], events=r["n"])
+        for r in DailyBranchReads.objects.filter(day=day)
+        .values("branch_id")
+        .annotate(n=Sum("reads"))
+        .order_by("branch_id")
+    ]
     DailyActivity.objects.filter(day=day).delete()
     DailyActivity.objects.bulk_create(aggregates, batch_size=500)
 
@@ -176,12 +207,14 @@ def _roll_audience(day: date) -> None:
 
 
 def prune(today: date | None = None) -> tuple[int, int]:
-    """Delete raw rows of rolled-up days older than ANALYTICS_RAW_DAYS; (events, visitors)."""
+    """Delete raw rows of rolled-up days older than ANALYTICS_RAW_DAYS; (events, visitors).
+    Reads by branch go with the visitors."""
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=settings.ANALYTICS_RAW_DAYS)
     rolled = RolledDay.objects.filter(day__lt=cutoff).values("day")
     events, _ = ActivityEvent.objects.filter(day__lt=cutoff, day__in=rolled).delete()
     visitors, _ = DailyVisitor.objects.filter(day__lt=cutoff, day__in=rolled).delete()
+    DailyBranchReads.objects.filter(day__lt=cutoff, day__in=rolled).delete()
     return events, visitors
 
 

@@ -11,7 +11,8 @@ from weizhi.analytics import readers
 from weizhi.analytics.counters import add_to_stats, get_counter
 from weizhi.analytics.models import Like, PageStats
 from weizhi.analytics.readers import READER_COOKIE
-from weizhi.audience.identity import current_follower
+from weizhi.audience.identity import SESSION_FOLLOWER_KEY
+from weizhi.audience.models import Follower
 from weizhi.core.taskqueue import task
 
 
@@ -23,6 +24,8 @@ class Reader:
 
     id: str | None
     cookie: str | None = None
+    # The branch of a signed-in member (their reads count for it), else None.
+    branch: int | None = None
 
 
 def reader_of(environ: dict) -> Reader:
@@ -36,16 +39,41 @@ def reader_of(environ: dict) -> Reader:
 def reader_of_request(request: HttpRequest) -> Reader:
     """As reader_of, but a follower signed in through WeChat is the reader of their openid,
     and their cookie is set to it, so the cache-hit path knows them after the session."""
-    follower = current_follower(request) if hasattr(request, "session") else None
-    if follower is None:
+    follower_id = request.session.get(SESSION_FOLLOWER_KEY) if hasattr(request, "session") else None
+    # The follower and their member's branch in the one query that finding the follower took.
+    found = (
+        Follower.objects.filter(pk=follower_id)
+        .values_list("openid", "member__branch_id", "member__active")
+        .first()
+        if follower_id is not None
+        else None
+    )
+    if found is None:
         return reader_of(request.META)
-    reader = readers.follower_reader(follower.openid)
+    openid, branch, active = found
+    reader = readers.follower_reader(openid)
     shown = readers.verified(request.COOKIES.get(READER_COOKIE))
-    return Reader(reader, None if shown == reader else readers.signed(reader))
+    cookie = None if shown == reader else readers.signed(reader)
+    return Reader(reader, cookie, branch if active else None)
 
 
-def record_read(page_id: int, reader: str | None) -> None:
-    get_counter().record(page_id, reader, timezone.localdate())
+def in_wechat(environ: dict) -> bool:
+    """Whether a request comes from WeChat's own browser (its user agent says MicroMessenger)."""
+    return "MicroMessenger" in environ.get("HTTP_USER_AGENT", "")
+
+
+def record_read(page_id: int, reader: Reader, environ: dict) -> None:
+    """Count a read in the buffered counters, with where it was read (inside WeChat or not)
+    and the reader's branch when a signed-in member reads: no database write here."""
+    tags = ("w",) if in_wechat(environ) else ()
+    if reader.branch is not None:
+        tags += (f"b{reader.branch}",)
+    get_counter().record(page_id, reader.id, timezone.localdate(), tags=tags)
+
+
+def record_share(page_id: int) -> None:
+    """Count a share of a page (a JS-SDK share callback), buffered like the reads."""
+    get_counter().record(page_id, None, timezone.localdate(), reads=0, tags=("s",))
 
 
 def record_visitor(page_id: int, reader: str) -> None:

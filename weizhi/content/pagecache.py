@@ -104,7 +104,7 @@ def replay(entry: Entry, environ: dict) -> tuple[bytes, list[tuple[str, str]]]:
     if page_id is not None and environ["REQUEST_METHOD"] == "GET":
         # A request with the session cookie never comes here: no follower to look for.
         reader = reader_of(environ)
-        record_read(page_id, reader.id)
+        record_read(page_id, reader, environ)
         if reader.cookie:
             headers.append(("Set-Cookie", reader_cookie_header(reader.cookie, settings.SECURE)))
     return body, headers
@@ -159,7 +159,7 @@ class PageCacheMiddleware:
         if page_id is None or request.method != "GET" or response.status_code != 200:
             return
         reader = reader_of_request(request)
-        record_read(page_id, reader.id)
+        record_read(page_id, reader, request.META)
         if reader.cookie:
             set_reader_cookie(response, reader.cookie)
 

@@ -13,6 +13,7 @@ from weizhi.analytics.services import (
     has_liked,
     like_page,
     reader_of_request,
+    record_share,
     record_visitor,
     stats_for,
 )
@@ -87,6 +88,25 @@ def like(request: HttpRequest, page_id: int) -> JsonResponse:
     if reader.cookie:
         set_reader_cookie(response, reader.cookie)
     return response
+
+
+@csrf_exempt
+@require_POST
+@rate_limited("share", limit=20, per_seconds=60)
+def share(request: HttpRequest, page_id: str) -> JsonResponse:
+    """A JS-SDK share callback (wechat/share.js): one share of the page, buffered like reads.
+
+    The id comes as text so that a malformed one is a JSON 400 here, not the HTML 404 page."""
+    if not _same_origin(request):
+        return JsonResponse({"error": "请求来源无效，请刷新页面后再试。"}, status=403)
+    if not page_id.isdigit() or len(page_id) > 12:
+        log.info("share refused: bad page id %r", page_id[:40])
+        return JsonResponse({"error": "稿件编号无效。"}, status=400)
+    if not StoryPage.objects.published().filter(pk=int(page_id)).exists():
+        log.info("share refused: page %s not published", page_id)
+        return JsonResponse({"error": "稿件不存在或已下线。"}, status=404)
+    record_share(int(page_id))
+    return JsonResponse({"shared": True})
 
 
 @require_GET

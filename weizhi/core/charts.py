@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG: horizontal bars, a pie, stacked bars.
+"""Charts drawn on the server as SVG: horizontal bars, a pie, stacked and grouped bars.
 
 Each function returns one ``<figure>`` holding an SVG (``role="img"``, with a title and a
 description that states the numbers, for screen readers) and the same numbers as a table
@@ -77,8 +77,15 @@ def _description(labels: Sequence[str], values: Sequence[float], unit: str) -> s
     )
 
 
-def bar(title: str, labels: Sequence[str], values: Sequence[float], unit: str = "") -> SafeString:
-    """Horizontal bars, one per label, longest first as given; the value and its share."""
+def bar(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    unit: str = "",
+    shares: bool = True,
+) -> SafeString:
+    """Horizontal bars, one per label, longest first as given; the value and its share (not
+    where the values overlap and a share of their sum would mean nothing: shares=False)."""
     total = sum(values)
     top = max(values, default=0) or 1
     room = WIDTH - LABEL_WIDTH - 110
@@ -93,7 +100,7 @@ def bar(title: str, labels: Sequence[str], values: Sequence[float], unit: str = 
             f'height="{BAR_HEIGHT}" fill="{colour(0)}" rx="2"><title>{escape(label)}：'
             f"{_number(value)}{escape(unit)}</title></rect>"
             f'<text x="{LABEL_WIDTH + w + 6:.1f}" y="{y + 16}" fill="#333">{_number(value)}'
-            f"{escape(unit)}（{_percent(value, total)}）</text>"
+            f"{escape(unit)}{f'（{_percent(value, total)}）' if shares else ''}</text>"
         )
     height = BAR_GAP + len(labels) * (BAR_HEIGHT + BAR_GAP)
     rows = [(label, v, _percent(v, total)) for label, v in zip(labels, values, strict=True)]
@@ -186,30 +193,32 @@ def stacked_bar(
     return _figure("stacked", title, desc, height, "".join(shapes), table)
 
 
-def paired_bar(
+def grouped_bar(
     title: str,
     rows: Sequence[str],
     series: Sequence[str],
     counts: Sequence[Sequence[float]],
+    kind: str = "grouped",
 ) -> SafeString:
-    """Per row, one thin bar per series on one scale, to compare two counts of one thing."""
+    """One group of thin horizontal bars per row, one bar per series, on one scale (to set
+    two periods, or two measures, side by side)."""
     room = WIDTH - LABEL_WIDTH - 70
+    legend_h = 24 * math.ceil(len(series) / 4)
     top = max((v for values in counts for v in values), default=0) or 1
-    legend_h = 24
-    thin = BAR_HEIGHT // 2
+    thin = max(8, BAR_HEIGHT // max(1, len(series)))
+    group = thin * len(series)
     shapes = []
     for j, name in enumerate(series):
-        x = 10 + j * 145
+        x, y = 10 + (j % 4) * 145, 6 + (j // 4) * 24
         shapes.append(
-            f'<rect x="{x}" y="6" width="14" height="14" fill="{colour(j)}"/>'
-            f'<text x="{x + 20}" y="18" fill="#333">{escape(_clip(name, 8))}</text>'
+            f'<rect x="{x}" y="{y}" width="14" height="14" fill="{colour(j)}"/>'
+            f'<text x="{x + 20}" y="{y + 12}" fill="#333">{escape(_clip(name, 8))}</text>'
         )
-    step = thin * len(series) + BAR_GAP
     for i, (row, values) in enumerate(zip(rows, counts, strict=True)):
-        y = legend_h + BAR_GAP + i * step
+        y = legend_h + BAR_GAP + i * (group + BAR_GAP)
         shapes.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + thin + 5}" text-anchor="end" fill="#333">'
-            f"{escape(_clip(row))}</text>"
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + group / 2 + 5:.1f}" text-anchor="end" '
+            f'fill="#333">{escape(_clip(row))}</text>'
         )
         for j, value in enumerate(values):
             w = room * value / top
@@ -218,9 +227,9 @@ def paired_bar(
                 f'height="{thin - 1}" fill="{colour(j)}"><title>{escape(row)} · '
                 f"{escape(series[j])}：{_number(value)}</title></rect>"
                 f'<text x="{LABEL_WIDTH + w + 4:.1f}" y="{y + j * thin + thin - 2}" '
-                f'font-size="10" fill="#333">{_number(value)}</text>'
+                f'font-size="11" fill="#333">{_number(value)}</text>'
             )
-    height = legend_h + BAR_GAP + len(rows) * step
+    height = legend_h + BAR_GAP + len(rows) * (group + BAR_GAP)
     table = _table(
         ("", *series), [(row, *values) for row, values in zip(rows, counts, strict=True)]
     )
@@ -228,4 +237,15 @@ def paired_bar(
         f"{row}：" + "，".join(f"{s} {_number(v)}" for s, v in zip(series, vals, strict=True))
         for row, vals in zip(rows, counts, strict=True)
     )
-    return _figure("paired", title, desc, height, "".join(shapes), table)
+    return _figure(kind, title, desc, height, "".join(shapes), table)
+
+
+def paired_bar(
+    title: str,
+    rows: Sequence[str],
+    series: Sequence[str],
+    counts: Sequence[Sequence[float]],
+) -> SafeString:
+    """Per row, one thin bar per series on one scale, to compare two counts of one thing
+    (ours and WeChat's)."""
+    return grouped_bar(title, rows, series, counts, kind="paired")

@@ -7,10 +7,13 @@ from typing import Any
 
 from .client import WeChatClient, default_client
 
-# What the H5 pages use: sharing, and recording a read-along clip.
+# What the H5 pages use: sharing (and counting shares), and recording a read-along clip.
 JS_API_LIST = [
     "updateAppMessageShareData",
     "updateTimelineShareData",
+    # Older share calls, whose success is the reader's tap on share (counted, see share.js).
+    "onMenuShareAppMessage",
+    "onMenuShareTimeline",
     "startRecord",
     "stopRecord",
     "onVoiceRecordEnd",
