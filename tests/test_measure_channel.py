@@ -332,6 +332,9 @@ def test_share_refuses_a_bad_page_id_an_unknown_page_and_another_site(client, ho
     bad = share(client, "abc")
     assert bad.status_code == 400 and bad.json()["error"] == "稿件编号无效。"
     assert share(client, "9" * 40).status_code == 400
+    # Digits to str.isdigit that int() refuses (superscript two, Arabic-Indic seven).
+    assert share(client, "\u00b2").status_code == 400
+    assert share(client, "\u0667").status_code == 400
     missing = share(client, story.pk + 1000)
     assert missing.status_code == 404 and missing.json()["error"] == "稿件不存在或已下线。"
     elsewhere = share(client, story.pk, HTTP_SEC_FETCH_SITE="cross-site")

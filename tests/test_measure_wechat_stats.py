@@ -155,6 +155,25 @@ def test_a_failure_leaves_the_days_to_the_next_run_and_says_why(history, caplog)
     assert pull_wechat_statistics.call() == "pulled 7 days, 0 failed"
 
 
+def test_a_day_wechat_has_not_computed_yet_is_asked_for_again(history):
+    fake, last, *_ = history
+    fake.state.datacube_late.add(last)
+    assert pull_wechat_statistics.call() == "pulled 6 days, 1 failed"
+    assert not WeChatPulledDay.objects.filter(day=last).exists()
+    assert not WeChatDaily.objects.filter(day=last).exists()
+    fake.state.datacube_late.clear()
+    assert pull_wechat_statistics.call() == "pulled 1 days, 0 failed"
+    assert WeChatDaily.objects.get(family="cumulate", day=last).cumulate_user == 119
+
+
+def test_a_deleted_follow_up_article_is_not_linked_and_does_not_stop_the_pull(history):
+    _fake, _last, page, lead = history
+    page.delete()  # the 次条, still listed in the send's more_pages
+    assert pull_wechat_statistics.call() == "pulled 7 days, 0 failed"
+    articles = WeChatDaily.objects.filter(family="article")
+    assert {a.key: a.page_id for a in articles} == {"2247483700_1": lead.pk, "2247483700_2": None}
+
+
 def test_without_an_account_the_job_makes_no_call(db, fake_wechat, settings):
     settings.WECHAT_APP_ID = ""
     account = current_account()

@@ -92,3 +92,19 @@ def test_placeholders_stay_inside_their_argument():
     assert args == ["espeak-ng", "-w", "/srv/a b.wav", "党章; rm -rf /"]
     with pytest.raises(localcommand.CommandError):
         localcommand.arguments("whisper 'unclosed {file}", {"file": "x"})
+
+
+def test_a_value_is_never_read_as_an_option_or_as_another_placeholder():
+    # A passage opening with "-" would reach espeak-ng as an option (-w writes a file).
+    with pytest.raises(localcommand.CommandError):
+        localcommand.arguments("espeak-ng -w {out} {text}", {"out": "/t/a.wav", "text": "-w/etc/x"})
+    # A placeholder written by the administrator with a dash of its own is theirs.
+    assert localcommand.arguments("tool --out={out}", {"out": "/t/a.wav"}) == [
+        "tool",
+        "--out=/t/a.wav",
+    ]
+    # A passage that holds "{textfile}" is the passage, not the temporary file's path.
+    args = localcommand.arguments(
+        "tts {text} {textfile}", {"text": "见{textfile}", "textfile": "/t/p.txt"}
+    )
+    assert args == ["tts", "见{textfile}", "/t/p.txt"]

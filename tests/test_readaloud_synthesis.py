@@ -21,7 +21,7 @@ from weizhi.readaloud import audio, reference
 from weizhi.readaloud.models import Clip
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
-ESPEAK = "espeak-ng -v cmn -w {out} {text}"
+ESPEAK = "espeak-ng -v cmn -w {out} -f {textfile}"
 PYTHON = shlex.quote(sys.executable)
 
 

@@ -215,3 +215,13 @@ def test_the_command_prints_what_the_reference_says_byte_for_byte(varied, tmp_pa
         json.dumps(reference.screen(line).as_json(), ensure_ascii=False) + "\n" for line in lines
     )
     assert out.getvalue() == expected
+
+
+def test_plane_one_letters_and_plane_two_compatibility_ideographs_fold():
+    # Mathematical bold letters (U+1D41F …) spell a term in disguise; U+2F800 is a
+    # compatibility form of 丽.
+    disguised = "\U0001d41f\U0001d41a\U0001d425\U0001d42e\U0001d427"
+    assert normalise(disguised) == normalise_reference(disguised) == "falun"
+    assert normalise("\U0002f800") == normalise_reference("\U0002f800") == "丽"
+    long_run = "\U00020000" * 40  # beyond the table, longer than the cached runs
+    assert normalise(long_run) == normalise_reference(long_run)

@@ -21,7 +21,7 @@ def test_an_editor_generates_a_reference_reading(live_server, desktop, settings,
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is not installed (make browser-deps installs it)")
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.READALOUD_TTS_COMMAND = "espeak-ng -v cmn -w {out} {text}"
+    settings.READALOUD_TTS_COMMAND = "espeak-ng -v cmn -w {out} -f {textfile}"
     c = clip(passage="严守党的纪律，保守党的秘密。")
     signer = Client()
     signer.force_login(user_in("编辑", "editor"))

@@ -202,7 +202,10 @@ def build(kind: str, period: Period, unit: Branch | None) -> dict:
     sections += [t for t in overview if t.title in ("热门栏目", "活动参与")]
     sections += now["organisation"]
     if unit is not None:
-        note = "阅读数为全部文章的阅读，暂不分组织统计；活动与党员数只含本组织及下级组织。"
+        note = (
+            "文章阅读量为全部读者的阅读（“各组织党员阅读”只计登录的党员）；"
+            "活动与党员数只含本组织及下级组织。"
+        )
         for t in sections:
             if t.title in ("阅读量", "阅读量最高的文章", "热门栏目"):
                 t.note = (t.note + " " + note).strip()

@@ -99,7 +99,7 @@ def share(request: HttpRequest, page_id: str) -> JsonResponse:
     The id comes as text so that a malformed one is a JSON 400 here, not the HTML 404 page."""
     if not _same_origin(request):
         return JsonResponse({"error": "请求来源无效，请刷新页面后再试。"}, status=403)
-    if not page_id.isdigit() or len(page_id) > 12:
+    if not (page_id.isascii() and page_id.isdigit()) or len(page_id) > 12:
         log.info("share refused: bad page id %r", page_id[:40])
         return JsonResponse({"error": "稿件编号无效。"}, status=400)
     if not StoryPage.objects.published().filter(pk=int(page_id)).exists():

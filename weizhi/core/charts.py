@@ -103,8 +103,11 @@ def bar(
             f"{escape(unit)}{f'（{_percent(value, total)}）' if shares else ''}</text>"
         )
     height = BAR_GAP + len(labels) * (BAR_HEIGHT + BAR_GAP)
-    rows = [(label, v, _percent(v, total)) for label, v in zip(labels, values, strict=True)]
-    table = _table(("项目", "数量", "占比"), rows)
+    if shares:
+        rows = [(label, v, _percent(v, total)) for label, v in zip(labels, values, strict=True)]
+        table = _table(("项目", "数量", "占比"), rows)
+    else:  # counts that overlap: a share of their sum means nothing
+        table = _table(("项目", "数量"), list(zip(labels, values, strict=True)))
     return _figure("bar", title, _description(labels, values, unit), height, "".join(shapes), table)
 
 

@@ -144,7 +144,8 @@ def cross_validated(rows: list[dict], folds: int = FOLDS) -> list[float]:
 def choose_threshold(rows: list[dict], probs: list[float], floor: float = MIN_PRECISION) -> float:
     """The lowest threshold whose held-out precision is ≥ floor (most recall at that precision)."""
     best = 1.0
-    for t in sorted(set(probs), reverse=True):
+    # Never 0: text the model knows nothing of scores 0, and would be flagged.
+    for t in sorted({p for p in probs if p > 0}, reverse=True):
         flagged = [r["warn"] for r, p in zip(rows, probs, strict=True) if p >= t]
         if flagged and sum(flagged) / len(flagged) >= floor:
             best = t

@@ -10,11 +10,13 @@ killed whole when it outlives its timeout (a wrapper script's children included)
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import subprocess
 
 MAX_OUTPUT = 1024 * 1024
+PLACEHOLDER = re.compile(r"\{(file|format|out|text|textfile)\}")
 
 
 class CommandError(RuntimeError):
@@ -30,9 +32,13 @@ def arguments(template: str, values: dict[str, str]) -> list[str]:
         raise CommandError("the command line is empty")
     out = []
     for part in parts:
-        for name, value in values.items():
-            part = part.replace("{" + name + "}", value)
-        out.append(part)
+        # One pass: a value holding "{textfile}" stays as written, not replaced in its turn.
+        filled = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), part)
+        if filled.startswith("-") and not part.startswith("-"):
+            # A passage (or any value) opening an argument with "-" would reach the program
+            # as an option ("-w/some/file"): refused, not run.
+            raise CommandError(f"a value would start an argument with '-': {filled[:40]!r}")
+        out.append(filled)
     return out
 
 
@@ -53,7 +59,12 @@ def run(template: str, values: dict[str, str], *, timeout: float) -> str:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+        try:  # a child that left the group may still hold the pipes: do not wait for ever
+            proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            for pipe in (proc.stdout, proc.stderr):
+                pipe.close()
+            proc.wait(timeout=5)
         raise CommandError(f"{args[0]} timed out after {timeout:g} s") from None
     if proc.returncode != 0:
         tail = err.decode("utf-8", "replace").strip()[-300:]

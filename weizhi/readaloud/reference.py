@@ -1,5 +1,5 @@
 """示范朗读 made by an offline speech synthesiser, where READALOUD_TTS_COMMAND names one (for
-example ``espeak-ng -v cmn -w {out} {text}``). An editor asks; a task runs the program on
+example ``espeak-ng -v cmn -w {out} -f {textfile}``). An editor asks; a task runs the program on
 the clip's passage, checks that it wrote audio (by its bytes, like a member's recording),
 transcodes it as recordings are where ffmpeg exists, and stores it as the clip's reference
 audio. Without the setting nothing is offered and nothing runs."""

@@ -131,7 +131,8 @@ def submit(
     """Check, recognise, score and store one reading, and put it in the queue. A voice
     message (``media_id``) makes one reading however often its task runs."""
     if media_id:
-        done = Reading.objects.filter(wechat_media_id=media_id).first()
+        # The member's own: a media id of another member's reading is not theirs to claim.
+        done = Reading.objects.filter(wechat_media_id=media_id, member=member).first()
         if done is not None:
             return done
     checked = check(chunks, declared_seconds)

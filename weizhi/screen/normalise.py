@@ -45,7 +45,9 @@ def _table() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
         if len(source) == 1 and len(target) == 1 and source != target:
             simplified[source] = target
     table: dict[str, str] = {}
-    for code in range(0x80, 0x10000):
+    # The BMP and plane 1 (mathematical letters such as 𝐟𝐚 fold to ASCII), and the CJK
+    # compatibility ideographs of plane 2, which fold to ordinary ones.
+    for code in (*range(0x80, 0x20000), *range(0x2F800, 0x2FA20)):
         char = chr(code)
         if 0xD800 <= code < 0xE000 or not char.isalnum():
             continue
@@ -104,8 +106,13 @@ def normal_table() -> list[int | str | None]:
 
 
 @lru_cache(maxsize=1024)
-def _beyond(run: str) -> str:
+def _beyond_short(run: str) -> str:
     return normalise_reference(run)
+
+
+def _beyond(run: str) -> str:
+    # Short runs (a rare character or two) are cached; a long run is not kept in memory.
+    return _beyond_short(run) if len(run) <= 16 else normalise_reference(run)
 
 
 def normalise(text: str) -> str:

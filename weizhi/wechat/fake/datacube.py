@@ -61,7 +61,8 @@ def _range(fake: FakeWeChat, request: Request, interface: str) -> list[date]:
     days = (end - begin).days + 1
     if days < 1 or days > SPANS[interface] or end >= day_of(int(fake.clock())):
         raise Refusal(61501, "date range error")
-    return [begin + timedelta(days=i) for i in range(days)]
+    late = fake.state.datacube_late
+    return [begin + timedelta(days=i) for i in range(days) if begin + timedelta(days=i) not in late]
 
 
 def _followers_at(fake: FakeWeChat, day: date) -> int:

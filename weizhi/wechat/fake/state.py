@@ -71,6 +71,9 @@ class State:
     unfollowed: list[tuple[FakeUser, int]] = field(default_factory=list)
     upstream: list[tuple[str, int, int]] = field(default_factory=list)
     articles_sent: list[dict] = field(default_factory=list)
+    # Days WeChat has not computed yet (its numbers are sometimes late after 08:00): every
+    # datacube interface answers without them, as WeChat answers with an empty list.
+    datacube_late: set = field(default_factory=set)
 
     def next_id(self) -> int:
         return next(self.ids)

@@ -15,7 +15,9 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
+from wagtail.models import Page
 
 from weizhi.analytics import wechat_stats
 from weizhi.analytics.models import WeChatFamily
@@ -57,7 +59,8 @@ def runs(days: list[date]) -> list[tuple[date, date]]:
 
 
 def pull_range(begin: date, end: date, client: WeChatClient) -> dict[str, int]:
-    """Pull every interface for [begin, end] and store the rows; rows kept per family."""
+    """Pull every interface for [begin, end] and store the rows; rows kept per family, and
+    under "ready" the days WeChat has computed (getusercumulate has a row for them)."""
     days = [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
     fetched = {
         WeChatFamily.USERS: [
@@ -91,10 +94,11 @@ def pull_range(begin: date, end: date, client: WeChatClient) -> dict[str, int]:
             for r in datacube.upstream_msg(begin, end, client=client)
         ],
     }
-    return {
+    kept = {
         family: wechat_stats.store(family, days, _merge([r for r in rows if r["day"] in days]))
         for family, rows in fetched.items()
     }
+    return {**kept, "ready": {r["day"] for r in fetched[WeChatFamily.CUMULATE]}}
 
 
 def _reads(r: datacube.Reads) -> dict:
@@ -135,11 +139,18 @@ def _with_pages(rows: list[dict]) -> list[dict]:
             "msg_data_id", "page_id", "more_pages"
         )
     }
+    # more_pages keeps the ids of 次条 deleted since: link only pages that still exist.
+    alive = set(
+        Page.objects.filter(pk__in={p for pages in sends.values() for p in pages}).values_list(
+            "pk", flat=True
+        )
+    )
     for row in rows:
         data_id, _, index = row["key"].rpartition("_")
         pages = sends.get(data_id) or []
-        n = int(index) - 1 if index.isdigit() else -1
-        row["page_id"] = pages[n] if 0 <= n < len(pages) else None
+        n = int(index) - 1 if index.isascii() and index.isdigit() else -1
+        page = pages[n] if 0 <= n < len(pages) else None
+        row["page_id"] = page if page in alive else None
     return rows
 
 
@@ -155,7 +166,7 @@ def pull_wechat_statistics() -> str:
     pulled = failed = 0
     for begin, end in runs(days):
         try:
-            pull_range(begin, end, client)
+            kept = pull_range(begin, end, client)
         except WeChatAPIError as exc:
             log.warning(
                 "wechat statistics %s..%s not pulled: errcode=%s %s",
@@ -170,6 +181,14 @@ def pull_wechat_statistics() -> str:
             log.warning("wechat statistics %s..%s unreadable: %s", begin, end, exc)
             failed += (end - begin).days + 1
             continue
-        wechat_stats.mark_pulled([begin + timedelta(days=i) for i in range((end - begin).days + 1)])
-        pulled += (end - begin).days + 1
+        except DatabaseError:  # one range that cannot be stored must not stop the others
+            log.exception("wechat statistics %s..%s not stored", begin, end)
+            failed += (end - begin).days + 1
+            continue
+        # A day WeChat has not computed yet (its numbers are sometimes late after 08:00)
+        # answers with no rows: it stays missing and is asked for again by the next run.
+        ready = sorted(kept["ready"])
+        wechat_stats.mark_pulled(ready)
+        pulled += len(ready)
+        failed += (end - begin).days + 1 - len(ready)
     return f"pulled {pulled} days, {failed} failed"

@@ -13,7 +13,9 @@
   var timer = document.getElementById("ra-timer");
   var status = document.getElementById("ra-status");
   var maxSeconds = parseInt(form.dataset.maxSeconds, 10) || 300;
-  var wxSeconds = Math.min(60, maxSeconds);  // WeChat stops a recording at 60 s
+  // WeChat stops a recording by itself at 60 s; when the page's own stop comes just after, the
+  // stop fails and WeChat's end handler hands the recording over (stopWeChat, useWeChat).
+  var wxSeconds = Math.min(60, maxSeconds);
   var recorder = null, chunks = [], began = 0, tick = null, stream = null;
   var mode = null, wxState = "idle";
 
@@ -151,7 +153,12 @@
     wxState = "stopping";
     wx.stopRecord({
       success: function (res) { recorded(res.localId); },
-      fail: function () { wxState = "idle"; again("结束录音失败，请重新录音。"); }
+      // WeChat may have ended the recording itself just now: its end handler hands it over.
+      fail: function () {
+        setTimeout(function () {
+          if (wxState === "stopping") { wxState = "idle"; again("结束录音失败，请重新录音。"); }
+        }, 3000);
+      }
     });
   }
 
@@ -167,7 +174,9 @@
     if (mode !== null) return;
     mode = "wechat";
     // WeChat ends a recording by itself at 60 s and hands over what it has.
-    wx.onVoiceRecordEnd({complete: function (res) { if (wxState === "recording") recorded(res.localId); }});
+    wx.onVoiceRecordEnd({complete: function (res) {
+      if (wxState === "recording" || wxState === "stopping") recorded(res.localId);
+    }});
     box.hidden = false;
   }
 
