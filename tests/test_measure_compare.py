@@ -105,6 +105,24 @@ def test_the_content_dashboard_compares_with_a_chosen_period(client, story):
     assert exported.status_code == 200
 
 
+def test_a_longer_second_period_is_cut_in_days_like_the_first(client, story):
+    # A week set beside 60 days: day beside day, not a day beside a month.
+    signed_in(client, user_in("编辑", "editor"))
+    today = timezone.localdate()
+    chosen = {
+        "days": 7,
+        "vs_start": (today - timedelta(days=70)).isoformat(),
+        "vs_end": (today - timedelta(days=11)).isoformat(),
+    }
+    response = client.get(reverse("analytics_dashboard", args=["content"]), chosen)
+    assert response.status_code == 200
+    by_day = section(response, "阅读量两期对比")
+    assert len(by_day.rows) == 60
+    assert all(len(r[3]) == len("01-01") for r in by_day.rows)
+    assert sum(r[2] for r in by_day.rows) == 6 + 100 + 7  # days 13, 14 and 27 back
+    assert sum(r[1] for r in by_day.rows) == 30
+
+
 def test_nothing_before_is_a_dash_not_a_division_by_zero(client, story):
     signed_in(client, user_in("编辑", "editor"))
     today = timezone.localdate()

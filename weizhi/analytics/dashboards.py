@@ -83,9 +83,10 @@ class Table:
     series: tuple[int, ...] = ()
 
 
-def buckets(period: Period) -> list[tuple[str, date, date]]:
-    """Days for a month or less, else calendar months: labels for the time axis."""
-    if period.days <= 31:
+def buckets(period: Period, daily: bool | None = None) -> list[tuple[str, date, date]]:
+    """Days for a month or less, else calendar months: labels for the time axis. `daily`
+    forces one or the other (a comparison period is cut like the period it is set beside)."""
+    if period.days <= 31 if daily is None else daily:
         return [
             (f"{d:%m-%d}", d, d)
             for d in (period.start + timedelta(days=i) for i in range(period.days))
@@ -411,7 +412,8 @@ def _change(now: int, before: int) -> list:
 
 def _side_by_side(period: Period, versus: Period) -> list[list]:
     """Reads per day (or month) of both periods, the n-th bucket of each on one row."""
-    ours, theirs = buckets(period), buckets(versus)
+    ours = buckets(period)
+    theirs = buckets(versus, daily=period.days <= 31)  # day beside day, month beside month
     by_day = dict(
         DailyPageSummary.objects.filter(
             Q(day__gte=period.start, day__lte=period.end)
