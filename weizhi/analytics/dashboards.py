@@ -459,3 +459,12 @@ def workbook(title: str, period: Period, unit: Branch | None, tables: list[Table
         for row in table.rows:
             append(row)
     return book.getvalue()
+
+
+def numeral(n: int) -> str:
+    """一 … 九十九, for the numbered sections of a report."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return f"{digits[tens] if tens > 1 else ''}十{digits[ones] if ones else ''}"

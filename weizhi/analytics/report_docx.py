@@ -12,8 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from . import report_charts
-from .dashboards import Table
-from .reports import numeral
+from .dashboards import Table, numeral
 
 RED = RGBColor(0xB7, 0x1C, 0x1C)
 

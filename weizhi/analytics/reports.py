@@ -21,7 +21,7 @@ from weizhi.audience.scope import visible_branches
 from weizhi.core.taskqueue import task
 
 from . import dashboards
-from .dashboards import Period, Table, office_wide
+from .dashboards import Period, Table, numeral, office_wide  # noqa: F401 (numeral: reports.numeral)
 from .models import Report, ReportKind, ReportStatus, report_title
 
 log = logging.getLogger(__name__)
@@ -273,15 +273,6 @@ def _plain(t: Table) -> dict:
         "note": t.note,
         "series": list(t.series),
     }
-
-
-def numeral(n: int) -> str:
-    """一 … 九十九, for the numbered sections of a report."""
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return f"{digits[tens] if tens > 1 else ''}十{digits[ones] if ones else ''}"
 
 
 def table_of(section: dict) -> Table:

@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from weizhi.moderation import services as moderation
 from weizhi.moderation.scope import may_moderate, visible_items
 
-from . import reference, scoring, stats
+from . import reference, scoring, stats, tasks
 from .models import Clip, Reading
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def reference_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     clip = get_object_or_404(Clip, pk=pk)
     if request.method == "POST":
-        reference.request_synthesis(clip)
+        tasks.request_synthesis(clip)
         log.info("user %s asked for synthesised reference audio of clip %s", request.user.pk, pk)
         messages.success(request, "已开始生成示范朗读，稍候刷新本页查看。")
         return redirect("readaloud_reference", pk=clip.pk)

@@ -12,7 +12,6 @@ import uuid
 from pathlib import Path
 
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone
 
 from . import audio, conf, localcommand
@@ -28,14 +27,9 @@ def available() -> bool:
     return bool(conf.tts_command().strip())
 
 
-def request_synthesis(clip: Clip) -> None:
-    """Mark the clip as generating and start the task once this transaction commits."""
-    from .tasks import synthesise_reference
-
-    with transaction.atomic():
-        Clip.objects.filter(pk=clip.pk).update(reference_note=GENERATING)
-        transaction.on_commit(lambda: synthesise_reference.enqueue(clip.pk))
-    log.info("readaloud: reference audio for clip %s requested", clip.pk)
+def mark_generating(clip: Clip) -> None:
+    """The clip's note while its reference audio is made (tasks.request_synthesis)."""
+    Clip.objects.filter(pk=clip.pk).update(reference_note=GENERATING)
 
 
 def _note(clip: Clip, text: str) -> str:

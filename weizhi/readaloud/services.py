@@ -183,13 +183,12 @@ def submit(
     return reading
 
 
-def start_wechat_recording(
+def remember_wechat_recording(
     member: Member, clip: Clip, server_id: str, *, seconds: float, consent: bool
-) -> WeChatRecording:
-    """A recording made with the JS-SDK (its serverId from uploadVoice): remembered, and
-    fetched from WeChat in a task. The same serverId sent again is the same recording."""
-    from .tasks import fetch_wechat_recording
-
+) -> tuple[WeChatRecording, bool]:
+    """A recording made with the JS-SDK (its serverId from uploadVoice), and whether it is
+    new: the same serverId sent again is the same recording. tasks.start_wechat_recording
+    fetches a new one from WeChat."""
     with transaction.atomic():
         recording, created = WeChatRecording.objects.get_or_create(
             server_id=server_id,
@@ -200,13 +199,11 @@ def start_wechat_recording(
         )  # fmt: skip
         if recording.member_id != member.pk or recording.clip_id != clip.pk:
             raise ReadingError("这段录音已经提交过了，请重新录音。")
-        if created:
-            transaction.on_commit(lambda: fetch_wechat_recording.enqueue(recording.pk))
     log.info(
         "readaloud: WeChat recording %s (member=%s clip=%s) %s",
-        recording.pk, member.pk, clip.pk, "queued" if created else "sent again",
+        recording.pk, member.pk, clip.pk, "new" if created else "sent again",
     )  # fmt: skip
-    return recording
+    return recording, created
 
 
 def finish_wechat_recording(recording: WeChatRecording, data: bytes) -> str:

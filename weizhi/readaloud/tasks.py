@@ -3,6 +3,8 @@ WeChat fetched by its serverId, and a clip's reference audio synthesised."""
 
 import logging
 
+from django.db import transaction
+
 from weizhi.core.taskqueue import task
 from weizhi.wechat.api.errors import NETWORK_ERROR, WeChatAPIError
 from weizhi.wechat.api.media import get_media
@@ -46,3 +48,26 @@ def fetch_wechat_recording(recording_id: int) -> str:
 @task()
 def synthesise_reference(clip_id: int) -> str:
     return reference.synthesise(clip_id)
+
+
+# The two ways work reaches these tasks, here so that services and reference, below the
+# tasks, never import them (tests/test_import_graph.py: no cycles).
+
+
+def start_wechat_recording(member, clip, server_id: str, *, seconds: float, consent: bool):
+    """Remember a JS-SDK recording and fetch a new one from WeChat once this commits."""
+    with transaction.atomic():
+        recording, created = services.remember_wechat_recording(
+            member, clip, server_id, seconds=seconds, consent=consent
+        )
+        if created:
+            transaction.on_commit(lambda: fetch_wechat_recording.enqueue(recording.pk))
+    return recording
+
+
+def request_synthesis(clip) -> None:
+    """Mark the clip as generating and start the task once this transaction commits."""
+    with transaction.atomic():
+        reference.mark_generating(clip)
+        transaction.on_commit(lambda: synthesise_reference.enqueue(clip.pk))
+    log.info("readaloud: reference audio for clip %s requested", clip.pk)

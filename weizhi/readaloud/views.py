@@ -30,7 +30,7 @@ from weizhi.core.uploads import SizeLimitUploadHandler
 from weizhi.moderation.scope import visible_items
 from weizhi.wechat.signin.share import share_scripts
 
-from . import audio, conf, scoring, services
+from . import audio, conf, scoring, services, tasks
 from .models import Clip, Reading, Series, WeChatRecording
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ def read_in_wechat(request: HttpRequest, member: Member, pk: int) -> JsonRespons
     except ValueError:
         seconds = 0.0
     try:
-        recording = services.start_wechat_recording(
+        recording = tasks.start_wechat_recording(
             member, clip, server_id, seconds=seconds, consent=request.POST.get("consent") == "on"
         )
     except services.ReadingError as error:
