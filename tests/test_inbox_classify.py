@@ -296,6 +296,24 @@ def test_the_tone_alone_never_raises_a_flag():
     assert classify.mood("谢谢，辛苦了") > 0 > classify.mood("真受不了，寒心")
 
 
+@pytest.mark.parametrize(
+    ("pattern", "text", "warn"),
+    [
+        ("罢工|停摆", "明天全廠罷工", True),  # a simplified pattern, traditional text
+        ("罷工|停擺", "明天全廠罷工", True),  # a pattern written in traditional characters
+        ("罷工|停擺", "明天全厂罢工", True),
+        ("[!！]{3}", "再不处理我就去找领导！！！", True),  # full-width punctuation folds alike
+        ("[!！]{3}", "再不处理我就去找领导！", False),
+        ("（急）", "(急)车间漏水", True),  # a full-width bracket stays a literal bracket
+        ("（急）", "急车间漏水", False),
+        (r"漏\D水", "车间漏了水", True),  # ASCII escapes keep their meaning
+    ],
+)
+def test_a_pattern_rule_is_folded_as_the_text_is(pattern, text, warn):
+    rules = [classify.RuleSpec("warn", "测试", pattern, 2.0, True, "规则")]
+    assert classify.classify(text, rules, model=False).warn is warn
+
+
 def test_a_broken_pattern_in_the_rules_is_ignored_not_raised():
     rules = [classify.RuleSpec("warn", "测试", "([", 2.0, True, "坏规则")]
     assert classify.classify("([", rules).warn is False

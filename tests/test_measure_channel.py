@@ -307,7 +307,8 @@ def test_pruning_drops_old_branch_reads_of_rolled_days_only_and_keeps_their_aggr
         assert branch_reads_of_raw(day) == (raw_before[day] if kept else {})
     assert {day: branch_reads_of_aggregates(day) for day in days[:4]} == before
     # A re-run of a pruned day cannot rebuild its branch reads: it is not rolled again by the
-    # job (days_to_roll starts at the last day rolled), and the aggregates stay.
+    # job (which rolls again only the last days, far younger than the pruning age), and the
+    # aggregates stay.
     assert DailyVisitor.objects.filter(day__lt=cutoff, day__in=rolled).count() == 0
 
 

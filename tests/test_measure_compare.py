@@ -142,6 +142,9 @@ def test_nothing_before_is_a_dash_not_a_division_by_zero(client, story):
         ({"vs_start": "2026-02-01", "vs_end": "2026-01-01"}, "不能早于开始日期"),
         ({"vs_start": "2024-01-01", "vs_end": "2026-01-01"}, "最长 366 天"),
         ({"vs_start": "2026-13-01", "vs_end": "2026-01-01"}, "请填写正确的日期"),
+        # Far in the future or the past: months would run off the calendar (was a 500).
+        ({"days": 365, "vs_start": "9999-01-01", "vs_end": "9999-12-31"}, "到今天之间"),
+        ({"vs_start": "0001-01-01", "vs_end": "0001-12-31"}, "到今天之间"),
     ],
 )
 def test_a_bad_second_period_is_a_chinese_form_error(client, story, query, message):

@@ -20,6 +20,7 @@ from tests.test_audience_support import (
 from weizhi.analytics import events
 from weizhi.analytics.models import DailyPageStats
 from weizhi.analytics.rollup import roll_day
+from weizhi.audience.models import Follower
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 NAMES = ["overview", "organisation", "content"]
@@ -136,6 +137,44 @@ def test_the_numbers_come_from_the_rolled_up_events(client, world):
     content = client.get(reverse("analytics_dashboard", args=["content"]))
     reads = next(t for t, _c in content.context["sections"] if t.title == "文章阅读")
     assert reads.rows[0][:2] == ["学习贯彻会议精神", 42]
+
+
+def test_participation_counts_what_members_do_not_follows_messages_or_replies(client, world):
+    signed_in(client, user_in("编辑", "editor"))
+    someone = member(world["first"], "1002", name="钱明")
+    for kind in ("message", "reply"):
+        events.record(kind, member=someone, key=f"x-{kind}")
+    # Following is counted from the followers' own dates.
+    Follower.objects.create(openid="o-new", member=someone, subscribed_at=timezone.now())
+    roll_day(timezone.localdate())
+    response = client.get(reverse("analytics_dashboard", args=["overview"]))
+    table = next(t for t, _c in response.context["sections"] if t.title == "活动参与")
+    assert {r[0] for r in table.rows} == {"答题", "问卷"}
+    assert sum(r[1] for r in table.rows) == 3
+
+
+def test_the_first_48_hours_start_on_the_day_of_publishing_in_beijing(client, world):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    signed_in(client, user_in("编辑", "editor"))
+    today = timezone.localdate()
+    page = article(column(), title="清晨发布")
+    # 07:30 in Beijing is the evening before in UTC.
+    published = datetime.combine(today - timedelta(days=3), datetime.min.time()).replace(
+        hour=7, minute=30, tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    page.first_published_at = published
+    page.save(update_fields=["first_published_at"])
+    for offset, reads in ((4, 1000), (3, 5), (2, 7), (1, 100)):
+        day = today - timedelta(days=offset)
+        DailyPageStats.objects.create(page=page, day=day, reads=reads)
+        roll_day(day)
+    response = client.get(reverse("analytics_dashboard", args=["content"]), {"days": 7})
+    table = next(t for t, _c in response.context["sections"] if t.title == "文章阅读")
+    row = next(r for r in table.rows if r[0] == "清晨发布")
+    early = table.head.index(next(h for h in table.head if "48" in h))
+    assert row[early] == 12  # the day of publishing and the next, not the day before
 
 
 def test_the_demo_fills_a_year_once(world):

@@ -156,7 +156,8 @@ def test_the_word_file_opens_and_holds_every_tables_numbers(
             for r in data["rows"]
         ]
         assert grid[1:] == expected, data["title"]
-    charted = [s for s in with_rows if s["chart"] in ("bar", "stacked", "stacked_participation")]
+    drawn = ("bar", "counts", "stacked", "stacked_participation")
+    charted = [s for s in with_rows if s["chart"] in drawn]
     assert len(doc.inline_shapes) == len(charted) >= 5
 
 
@@ -222,6 +223,7 @@ def test_the_form_makes_a_monthly_report_in_a_task(
         ({"kind": "weekly", "start": "2026-03-01", "unit": "999999"}, "没有这个组织"),
         ({"kind": "yearly", "start": "2026-03-01"}, "选择一个有效的选项"),
         ({"kind": "weekly", "start": "2999-01-01"}, "开始日期不能晚于今天"),
+        ({"kind": "weekly", "start": "0001-01-01"}, "开始日期不能早于"),
         ({"kind": "weekly"}, "请填写开始日期"),
     ],
 )

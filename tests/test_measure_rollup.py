@@ -172,3 +172,7 @@ def test_the_job_rolls_from_the_last_rolled_day_to_today():
     assert days_to_roll(today) == [today]
     RolledDay.objects.create(day=today - timedelta(days=2))
     assert days_to_roll(today) == [today - timedelta(days=i) for i in (2, 1, 0)]
+    # Rolled up to today, the two days before are rolled again: a read or an event that
+    # arrives late still reaches its day.
+    RolledDay.objects.create(day=today)
+    assert days_to_roll(today) == [today - timedelta(days=i) for i in (2, 1, 0)]

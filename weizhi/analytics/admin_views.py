@@ -3,13 +3,14 @@ as a chart and exported to .xlsx from the very same Table objects."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from weizhi.audience.models import Branch
 from weizhi.audience.scope import visible_branches
@@ -64,6 +65,8 @@ class FilterForm(forms.Form):
             raise forms.ValidationError("对比时段请同时填写开始和结束日期。")
         if end < start:
             raise forms.ValidationError("对比时段的结束日期不能早于开始日期。")
+        if start < EARLIEST or end > timezone.localdate():
+            raise forms.ValidationError(f"对比时段须在 {EARLIEST:%Y-%m-%d} 到今天之间。")
         if (end - start).days + 1 > MAX_COMPARE_DAYS:
             raise forms.ValidationError(f"对比时段最长 {MAX_COMPARE_DAYS} 天。")
         return data
@@ -74,6 +77,8 @@ class FilterForm(forms.Form):
 
 
 MAX_COMPARE_DAYS = 366
+# No statistics are older than this; an earlier or a future date is a typo.
+EARLIEST = date(2000, 1, 1)
 
 
 def draw(table: Table):
@@ -119,7 +124,9 @@ def dashboard_view(request: HttpRequest, name: str) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         body = dashboards.workbook(title, period, unit, tables)
         response = HttpResponse(body, content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{name}-{end:%Y%m%d}.xlsx"'
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"数据统计-{title}-{end:%Y%m%d}.xlsx"
+        )
         return response
     return TemplateResponse(
         request, "analytics/admin/dashboard.html", _context(name, title, form, period, tables, unit)

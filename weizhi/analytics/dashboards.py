@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from wagtail.models import Page
 
 from weizhi.analytics import wechat_stats
@@ -39,6 +40,8 @@ PARTICIPATION = [
         ActivityKind.NOTE,
     )
 ]
+# What 活动参与 counts: what members do, not following, messages or the office's replies.
+TAKING_PART = [*PARTICIPATION, ActivityKind.SUBMISSION.value]
 TOP = 10
 
 
@@ -164,7 +167,7 @@ def overview(user, period: Period, unit: Branch | None) -> list[Table]:
     )
     kinds = dict(ActivityKind.choices)
     per_kind = (
-        activity.exclude(kind=ActivityKind.READ)
+        activity.filter(kind__in=TAKING_PART)
         .values("kind")
         .annotate(n=Sum("events"), p=Sum("people"))
         .order_by("-n")
@@ -284,13 +287,21 @@ def organisation(user, period: Period, unit: Branch | None) -> list[Table]:
         n = sum((activity.get((pk, ActivityKind.READ.value)) or {}).get("n", 0) for pk in inside)
         reading.append([b.name, n, round(n / row[2], 2) if row[2] else 0])
     return [
-        Table("各组织党员人数", head[:4], [r[:4] for r in rows], value=2),
+        # Counts, not shares of a total: a unit's row includes its subtree's, and an
+        # average is no share of anything.
+        Table("各组织党员人数", head[:4], [r[:4] for r in rows], chart="counts", value=2),
         Table("各组织参与情况", head, rows, chart="stacked_participation"),
-        Table("各组织平均答题得分", ["组织", "平均答题得分"], [[r[0], r[-1]] for r in rows]),
+        Table(
+            "各组织平均答题得分",
+            ["组织", "平均答题得分"],
+            [[r[0], r[-1]] for r in rows],
+            chart="counts",
+        ),
         Table(
             "各组织党员阅读",
             ["组织", "阅读量（含下级）", "人均阅读"],
             reading,
+            chart="counts",
             note="登录后的党员阅读文章的次数，按其所在组织计。",
         ),
     ]
@@ -322,16 +333,22 @@ def content(user, period: Period, unit: Branch | None) -> list[Table]:
         p["pk"]: p
         for p in Page.objects.filter(pk__in=ids).values("pk", "title", "first_published_at")
     }
-    early = {}
-    for pk, p in info.items():
-        if p["first_published_at"] is not None:
-            first = p["first_published_at"].date()
-            early[pk] = (
-                DailyPageSummary.objects.filter(
-                    page_id=pk, day__gte=first, day__lte=first + timedelta(days=1)
-                ).aggregate(n=Sum("reads"))["n"]
-                or 0
-            )
+    # The day of publishing in the site's time zone (07:30 in Beijing is the day before in
+    # UTC) and the next, for all the articles in one query.
+    first_days = {
+        pk: timezone.localdate(p["first_published_at"])
+        for pk, p in info.items()
+        if p["first_published_at"] is not None
+    }
+    early = dict.fromkeys(first_days, 0)
+    if first_days:
+        for pk, day, n in DailyPageSummary.objects.filter(
+            page_id__in=first_days,
+            day__gte=min(first_days.values()),
+            day__lte=max(first_days.values()) + timedelta(days=1),
+        ).values_list("page_id", "day", "reads"):
+            if 0 <= (day - first_days[pk]).days <= 1:
+                early[pk] += n
     rows = [
         [
             info.get(r["page_id"], {}).get("title", "（已删除）"),

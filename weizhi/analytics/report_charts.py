@@ -49,7 +49,7 @@ def png(table: Table) -> bytes | None:
     """The table's chart, or None when it has none (or no rows)."""
     if not table.rows:
         return None
-    if table.chart == "bar":
+    if table.chart in {"bar", "counts"}:  # the PNG shows no shares either way
         return _bars(table)
     if table.chart in {"stacked", "stacked_participation"}:
         return _stacked(table)

@@ -13,13 +13,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from weizhi.audience.models import Branch
 from weizhi.audience.scope import visible_branches
 
 from . import reports
-from .admin_views import draw
+from .admin_views import EARLIEST, draw
 from .dashboards import office_wide
 from .models import Report, ReportKind, ReportStatus
 
@@ -75,6 +76,9 @@ class ReportForm(forms.Form):
             return data
         if start > today:
             self.add_error("start", "开始日期不能晚于今天。")
+            return data
+        if start < EARLIEST:
+            self.add_error("start", f"开始日期不能早于 {EARLIEST:%Y-%m-%d}。")
             return data
         if kind == ReportKind.CUSTOM:
             if end < start:
@@ -149,6 +153,6 @@ def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     if report.status != ReportStatus.DONE or not report.docx:
         raise Http404("这份报告还没有生成好。")
     response = HttpResponse(bytes(report.docx), content_type=DOCX)
-    name = f"report-{report.kind}-{report.start:%Y%m%d}-{report.pk}.docx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    name = f"{report.get_kind_display()}-{report.unit_name}-{report.start:%Y%m%d}-{report.pk}.docx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response

@@ -42,6 +42,8 @@ from weizhi.voices.models import Comment
 
 # How far back the first roll-up looks for raw rows that were never rolled.
 FIRST_ROLLUP_DAYS = 400
+# Days before today rolled again on every run, for raw rows that arrive late.
+LATE_DAYS = 2
 
 
 def bounds(day: date) -> tuple[datetime, datetime]:
@@ -219,9 +221,14 @@ def prune(today: date | None = None) -> tuple[int, int]:
 
 
 def days_to_roll(today: date) -> list[date]:
-    """From the last day rolled (again: late events and reads) to today; the first time,
-    from the oldest raw row within FIRST_ROLLUP_DAYS."""
+    """From the last day rolled (again: late events and reads) to today, and never fewer than
+    the LATE_DAYS before today: a read counted or an event recorded late (a journal replayed
+    after a crash, a counter flush that waited for the roll-up's lock, an event dated when
+    it happened) still reaches its day once that day has been rolled. The first time, from
+    the oldest raw row within FIRST_ROLLUP_DAYS."""
     last = RolledDay.objects.order_by("-day").values_list("day", flat=True).first()
+    if last is not None:
+        last = min(last, today - timedelta(days=LATE_DAYS))
     if last is None:
         floor = today - timedelta(days=FIRST_ROLLUP_DAYS)
         oldest = [

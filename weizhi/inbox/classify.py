@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .textfold import normalise
 
@@ -111,10 +112,27 @@ def _asked_about(text: str, end: int) -> bool:
     return bool(QUESTION.search(clause))
 
 
+@lru_cache(maxsize=512)
+def pattern_form(pattern: str) -> str:
+    """A pattern as the folded text needs it: each character outside ASCII folded as the text
+    is (罷工 → 罢工, ！ → !), escaped where it becomes punctuation (（ stays a literal
+    bracket); ASCII is left alone, so \\D or \\S keep their meaning."""
+    parts = []
+    for char in pattern:
+        if char.isascii():
+            parts.append(char)
+            continue
+        folded = normalise(char)
+        plain = all(c.isalnum() or not c.isascii() for c in folded)
+        parts.append(folded if plain else re.escape(folded))
+    return "".join(parts)
+
+
 def _matches(rule: RuleSpec, text: str) -> list[tuple[int, int]]:
     if rule.is_pattern:
         try:
-            return [m.span() for m in re.finditer(rule.term, text) if m.end() > m.start()]
+            spans = re.finditer(pattern_form(rule.term), text)
+            return [m.span() for m in spans if m.end() > m.start()]
         except re.error:
             return []
     term = normalise(rule.term)
