@@ -23,6 +23,7 @@ from weizhi.moderation import services as moderation
 from weizhi.moderation.models import Kind, State
 from weizhi.points.models import Entry
 from weizhi.readaloud import scoring, services
+from weizhi.readaloud.audio import silent_wav
 from weizhi.readaloud.models import Clip, Reading
 from weizhi.readaloud.viewsets import ClipForm
 
@@ -160,6 +161,43 @@ def test_a_declared_length_counts_where_the_format_carries_none(client, settings
     body.name = "reading.webm"
     response = read(client, c, body, seconds="7200")
     assert response.status_code == 400 and "上限" in response.content.decode()
+
+
+def test_a_recording_of_no_length_is_refused_and_earns_no_points(client, media):
+    branches = tree()
+    c = clip()
+    person = signed_in(client, branches["first"], "1001")
+    # A WAV header and no samples (0.0 seconds, known from the header), then padding after
+    # the data chunk, so the byte minimum passes.
+    empty = io.BytesIO(silent_wav(0) + b"\0" * 2000)
+    empty.name = "reading.wav"
+    response = read(client, c, empty)
+    assert response.status_code == 400 and "录音太短" in response.content.decode()
+    assert not Reading.objects.exists() and stored_files(media) == []
+    assert not Entry.objects.filter(member=person).exists()
+
+
+def test_a_declared_length_of_no_seconds_is_refused(client, media):
+    branches = tree()
+    c = clip()
+    signed_in(client, branches["first"], "1001")
+    body = io.BytesIO(b"ID3" + b"\x00" * 4000)  # mp3: no length in the file but the declared
+    body.name = "reading.mp3"
+    response = read(client, c, body, seconds="0.4")
+    assert response.status_code == 400 and "录音太短" in response.content.decode()
+    assert not Reading.objects.exists()
+
+
+def test_a_file_of_a_few_bytes_is_refused_and_earns_no_points(client, media):
+    branches = tree()
+    c = clip()
+    person = signed_in(client, branches["first"], "1001")
+    tiny = io.BytesIO(b"ID3" + b"\x00" * 10)
+    tiny.name = "reading.mp3"
+    response = read(client, c, tiny)
+    assert response.status_code == 400 and "录音文件太小" in response.content.decode()
+    assert not Reading.objects.exists() and stored_files(media) == []
+    assert not Entry.objects.filter(member=person).exists()
 
 
 def test_a_recording_over_the_size_limit_is_refused_with_json_for_the_recorder(client, settings):
