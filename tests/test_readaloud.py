@@ -5,6 +5,7 @@ points, streaks, the gallery's consent, pruning, and the statistics per role."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -231,6 +232,21 @@ def test_a_reference_recording_is_checked_by_its_bytes():
     assert not form.is_valid() and "不是可以识别的音频文件" in str(form.errors)
     good = SimpleUploadedFile("ref.wav", wav().read(), content_type="audio/wav")
     assert ClipForm(data, {"reference_audio": good}).is_valid()
+
+
+def test_a_reference_recording_is_stored_under_a_name_of_its_real_format(media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = clip()
+    data = {"series": c.series.pk, "title": "t", "passage": "p", "order": 0, "enabled": True}
+    # A WAV head on a page: served from /media/ under its own name it would be text/html.
+    page = wav().read() + b"<script>alert(1)</script>"
+    upload = SimpleUploadedFile("x.html", page, content_type="text/html")
+    form = ClipForm(data, {"reference_audio": upload}, instance=c)
+    assert form.is_valid(), form.errors
+    name = form.save().reference_audio.name
+    assert re.fullmatch(r"readaloud/reference/[0-9a-f]{32}\.wav", name), name
+    assert [p.suffix for p in stored_files(media)] == [".wav"]
 
 
 # The queue, points, the gallery

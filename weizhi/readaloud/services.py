@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -162,7 +161,7 @@ def submit(
                 wechat_media_id=media_id,
             )  # fmt: skip
             with stored.open("rb") as f:
-                reading.audio.save(f"{uuid.uuid4().hex}.{fmt}", File(f), save=False)
+                reading.audio.save(audio.stored_name(fmt), File(f), save=False)
             saved = reading.audio.name
             reading.save()
             reading.item = moderation.enqueue(
