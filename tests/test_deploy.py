@@ -13,6 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
+
+from weizhi.notes.models import MAX_IMAGES as NOTE_IMAGES
+from weizhi.readaloud import conf as readaloud
+from weizhi.surveys.views import IMAGE_MAX_BYTES as SURVEY_IMAGE
+from weizhi.voices.submissions import MAX_IMAGES as SUBMISSION_IMAGES
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 WEIZHI = DEPLOY.parent / "weizhi"
@@ -98,6 +104,58 @@ def test_nginx_lets_every_upload_the_admin_accepts_reach_weizhi():
     )
     # Room for the multipart envelope and the form's other fields.
     assert admin and megabytes(admin.group(1)) >= largest + 1024 * 1024
+
+
+def nginx_location(nginx: str, path: str) -> str:
+    """The body of the server-level location nginx picks for ``path`` (exact, then the
+    first regular expression that matches, then the longest prefix; no ``^~`` here)."""
+    server = nginx[nginx.index("listen 443") :]
+    block = re.compile(r"^    location (?:(=|~) )?(\S+) \{\n(.*?)^    \}", re.M | re.S)
+    blocks = [found.groups() for found in block.finditer(server)]
+    exact = [body for kind, where, body in blocks if kind == "=" and where == path]
+    regex = [body for kind, where, body in blocks if kind == "~" and re.search(where, path)]
+    prefix = sorted(
+        ((len(where), body) for kind, where, body in blocks if not kind and path.startswith(where)),
+        reverse=True,
+    )
+    return (exact or regex or [body for _, body in prefix])[0]
+
+
+def nginx_value(nginx: str, path: str, directive: str) -> str:
+    """The directive as it applies to ``path``: its location's own, else the server's."""
+    own = re.search(rf"^\s*{directive} (\w+);", nginx_location(nginx, path), re.M)
+    server = re.search(rf"^    {directive} (\w+);", nginx[nginx.index("listen 443") :], re.M)
+    return (own or server).group(1)
+
+
+def seconds(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([sm]?)", value).groups()
+    return int(number) * (60 if unit == "m" else 1)
+
+
+def test_nginx_lets_every_upload_a_member_page_accepts_reach_weizhi():
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    image = settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE
+    largest = {
+        reverse("readaloud:read", args=[12]): readaloud.max_bytes(),
+        reverse("notes:submit"): NOTE_IMAGES * image,
+        reverse("voices:submit"): SUBMISSION_IMAGES * image,
+        reverse("surveys:answer", args=[3]): SURVEY_IMAGE,
+    }
+    for path, limit in largest.items():
+        allowed = megabytes(nginx_value(nginx, path, "client_max_body_size"))
+        # Room for the multipart envelope and the form's other fields, so weizhi answers a file
+        # over its limit with its own message; nginx's own 413 only well above it.
+        assert allowed >= limit + 512 * 1024, (path, allowed, limit)
+    assert megabytes(nginx_value(nginx, "/wechat/callback/", "client_max_body_size")) <= 1024**2
+
+
+def test_nginx_waits_for_the_recogniser_on_a_members_recording():
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    path = reverse("readaloud:read", args=[12])
+    # The recogniser runs in the request, after a transcode of up to 120 s.
+    waits = seconds(nginx_value(nginx, path, "proxy_read_timeout"))
+    assert waits >= readaloud.recogniser_timeout() + 120, waits
 
 
 def test_nginx_passes_its_request_id_and_logs_it():

@@ -5,6 +5,7 @@ points, streaks, the gallery's consent, pruning, and the statistics per role."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from weizhi.moderation import services as moderation
 from weizhi.moderation.models import Kind, State
 from weizhi.points.models import Entry
 from weizhi.readaloud import scoring, services
+from weizhi.readaloud.audio import silent_wav
 from weizhi.readaloud.models import Clip, Reading
 from weizhi.readaloud.viewsets import ClipForm
 
@@ -162,6 +164,43 @@ def test_a_declared_length_counts_where_the_format_carries_none(client, settings
     assert response.status_code == 400 and "上限" in response.content.decode()
 
 
+def test_a_recording_of_no_length_is_refused_and_earns_no_points(client, media):
+    branches = tree()
+    c = clip()
+    person = signed_in(client, branches["first"], "1001")
+    # A WAV header and no samples (0.0 seconds, known from the header), then padding after
+    # the data chunk, so the byte minimum passes.
+    empty = io.BytesIO(silent_wav(0) + b"\0" * 2000)
+    empty.name = "reading.wav"
+    response = read(client, c, empty)
+    assert response.status_code == 400 and "录音太短" in response.content.decode()
+    assert not Reading.objects.exists() and stored_files(media) == []
+    assert not Entry.objects.filter(member=person).exists()
+
+
+def test_a_declared_length_of_no_seconds_is_refused(client, media):
+    branches = tree()
+    c = clip()
+    signed_in(client, branches["first"], "1001")
+    body = io.BytesIO(b"ID3" + b"\x00" * 4000)  # mp3: no length in the file but the declared
+    body.name = "reading.mp3"
+    response = read(client, c, body, seconds="0.4")
+    assert response.status_code == 400 and "录音太短" in response.content.decode()
+    assert not Reading.objects.exists()
+
+
+def test_a_file_of_a_few_bytes_is_refused_and_earns_no_points(client, media):
+    branches = tree()
+    c = clip()
+    person = signed_in(client, branches["first"], "1001")
+    tiny = io.BytesIO(b"ID3" + b"\x00" * 10)
+    tiny.name = "reading.mp3"
+    response = read(client, c, tiny)
+    assert response.status_code == 400 and "录音文件太小" in response.content.decode()
+    assert not Reading.objects.exists() and stored_files(media) == []
+    assert not Entry.objects.filter(member=person).exists()
+
+
 def test_a_recording_over_the_size_limit_is_refused_with_json_for_the_recorder(client, settings):
     settings.READALOUD_MAX_MB = 1
     branches = tree()
@@ -193,6 +232,21 @@ def test_a_reference_recording_is_checked_by_its_bytes():
     assert not form.is_valid() and "不是可以识别的音频文件" in str(form.errors)
     good = SimpleUploadedFile("ref.wav", wav().read(), content_type="audio/wav")
     assert ClipForm(data, {"reference_audio": good}).is_valid()
+
+
+def test_a_reference_recording_is_stored_under_a_name_of_its_real_format(media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = clip()
+    data = {"series": c.series.pk, "title": "t", "passage": "p", "order": 0, "enabled": True}
+    # A WAV head on a page: served from /media/ under its own name it would be text/html.
+    page = wav().read() + b"<script>alert(1)</script>"
+    upload = SimpleUploadedFile("x.html", page, content_type="text/html")
+    form = ClipForm(data, {"reference_audio": upload}, instance=c)
+    assert form.is_valid(), form.errors
+    name = form.save().reference_audio.name
+    assert re.fullmatch(r"readaloud/reference/[0-9a-f]{32}\.wav", name), name
+    assert [p.suffix for p in stored_files(media)] == [".wav"]
 
 
 # The queue, points, the gallery

@@ -14,6 +14,7 @@ import math
 import shutil
 import struct
 import subprocess
+import uuid
 from pathlib import Path
 
 FORMATS = {
@@ -48,6 +49,12 @@ def sniff(head: bytes) -> str | None:
     if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return "mp3"
     return None
+
+
+def stored_name(fmt: str) -> str:
+    """A fresh file name with the extension of the sniffed format, never the uploader's own:
+    the type a recording is served as follows what it is."""
+    return f"{uuid.uuid4().hex}.{fmt}"
 
 
 def _wav_seconds(data: bytes) -> float | None:

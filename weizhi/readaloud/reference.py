@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import uuid
 from pathlib import Path
 
 from django.core.files import File
@@ -76,7 +75,7 @@ def synthesise(clip_id: int) -> str:
         stored, fmt = audio.transcode(out, fmt)
         old = clip.reference_audio.name
         with stored.open("rb") as f:
-            clip.reference_audio.save(f"{uuid.uuid4().hex}.{fmt}", File(f), save=False)
+            clip.reference_audio.save(audio.stored_name(fmt), File(f), save=False)
     made = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     Clip.objects.filter(pk=clip.pk).update(
         reference_audio=clip.reference_audio.name, reference_note=f"由语音合成生成（{made}）"

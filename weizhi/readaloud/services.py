@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,6 +31,9 @@ from .models import Channel, Clip, Current, Reading, WeChatRecording
 
 log = logging.getLogger(__name__)
 MIN_SECONDS = 1.0
+# Under a second of the leanest recording (AMR) is already more than this; a file below it
+# holds a header and no reading.
+MIN_BYTES = 1024
 CHECKIN, APPROVED = "readaloud_checkin", "readaloud_approved"
 CHECKIN_TEXT = "（打卡：未识别文字，请收听录音）"
 
@@ -74,14 +76,20 @@ def check(chunks: Iterable[bytes], declared_seconds: float | None = None) -> Che
         fmt = audio.sniff(head)
         if fmt is None:
             raise ReadingError("这不是可以识别的录音文件（支持 webm、ogg、mp3、m4a、amr、wav）。")
+        if path.stat().st_size < MIN_BYTES:
+            raise ReadingError("录音文件太小（不足 1 KB），里面没有朗读，请重新录音后再提交。")
         declared = max(0.0, min(float(declared_seconds or 0), 24 * 3600.0))
-        seconds = audio.seconds(path, fmt)
+        measured = audio.seconds(path, fmt)
+        seconds = measured
         if seconds is None or fmt in audio.LOWER_BOUND:
             seconds = max(seconds or 0.0, declared)
         limit = conf.max_seconds()
         if seconds > limit:
             raise ReadingError(f"录音超过 {limit // 60} 分 {limit % 60} 秒的上限，请分段朗读。")
-        if path.stat().st_size == 0 or (seconds and seconds < MIN_SECONDS):
+        # A length read from the file (not only a lower bound) or reported by the recorder is
+        # known, 0.0 included; only a file that tells nothing is let through on its size.
+        known = declared > 0 or (measured is not None and fmt not in audio.LOWER_BOUND)
+        if known and seconds < MIN_SECONDS:
             raise ReadingError("录音太短，请读完一段再提交。")
         return Checked(path, fmt, seconds)
     except BaseException:
@@ -153,7 +161,7 @@ def submit(
                 wechat_media_id=media_id,
             )  # fmt: skip
             with stored.open("rb") as f:
-                reading.audio.save(f"{uuid.uuid4().hex}.{fmt}", File(f), save=False)
+                reading.audio.save(audio.stored_name(fmt), File(f), save=False)
             saved = reading.audio.name
             reading.save()
             reading.item = moderation.enqueue(

@@ -49,6 +49,8 @@ class ClipForm(WagtailAdminModelForm):
             raise forms.ValidationError(
                 "这不是可以识别的音频文件（支持 mp3、m4a、ogg、webm、amr、wav）。"
             )
+        # Served from /media/ by its name: an "x.html" with a WAV head must not be a page.
+        upload.name = audio.stored_name(fmt)
         return upload
 
     def clean(self):

@@ -2,7 +2,9 @@
    config (data-wx-config), WeChat's own recorder: startRecord / stopRecord, at most 60 s
    (onVoiceRecordEnd), uploadVoice, and the serverId posted to us, which fetches the recording
    from WeChat in a task while this page waits for it. Elsewhere, or when the config fails,
-   the browser's MediaRecorder. Without either, the file input of the form works on its own. */
+   the browser's MediaRecorder. Without either, the file input of the form works on its own.
+   A recording that does not get through (no network, nginx's 413, a server error, too many
+   at once) stays on the page with a button to send it again: it is never thrown away. */
 (function () {
   "use strict";
   var form = document.getElementById("ra-form");
@@ -12,12 +14,14 @@
   var stop = document.getElementById("ra-stop");
   var timer = document.getElementById("ra-timer");
   var status = document.getElementById("ra-status");
+  var resend = document.getElementById("ra-resend");
   var maxSeconds = parseInt(form.dataset.maxSeconds, 10) || 300;
   // WeChat stops a recording by itself at 60 s; when the page's own stop comes just after, the
   // stop fails and WeChat's end handler hands the recording over (stopWeChat, useWeChat).
   var wxSeconds = Math.min(60, maxSeconds);
   var recorder = null, chunks = [], began = 0, tick = null, stream = null;
   var mode = null, wxState = "idle";
+  var pending = null;  // sends the recording that did not get through once more
 
   function say(text, bad) {
     status.textContent = text;
@@ -30,6 +34,33 @@
     timer.textContent = "";
     stop.hidden = true;
     start.hidden = false;
+  }
+
+  // The recording is kept: the member may send it again, or record anew.
+  function keep(text, sendAgain) {
+    again(text + "录音仍保留在本页，可点“重新提交录音”再试。");
+    pending = sendAgain;
+    resend.hidden = false;
+  }
+
+  function sending() {
+    pending = null;
+    resend.hidden = true;
+    say("正在提交录音…");
+  }
+
+  // An answer weizhi did not write (nginx's 413 or 502 page) or one worth trying again.
+  function kept(r) {
+    if (r.status === 413) return "录音文件太大，没有提交成功。";
+    if (r.status === 429 || r.status >= 500) return "提交没有成功（" + r.status + "），请稍后。";
+    return null;
+  }
+
+  function answerKept(r) {
+    return r.json().then(function (answer) {
+      if (!answer.url && !answer.poll && kept(r)) answer.kept = answer.error || kept(r);
+      return answer;
+    }, function () { return {kept: kept(r) || "提交没有成功（" + r.status + "）。"}; });
   }
 
   function counting(limit, atLimit) {
@@ -62,15 +93,17 @@
     var ext = /ogg/.test(blob.type) ? "ogg" : /mp4/.test(blob.type) ? "m4a" : "webm";
     data.set("audio", blob, "reading." + ext);
     data.set("seconds", seconds.toFixed(1));
-    say("正在提交录音…");
+    var sendAgain = function () { send(blob, seconds); };
+    sending();
     fetch(form.action, {method: "POST", body: data, credentials: "same-origin",
                         headers: {"X-Requested-With": "fetch"}})
-      .then(answerOf)
+      .then(answerKept)
       .then(function (answer) {
         if (answer.url) { say("已提交。"); window.location.href = answer.url; }
-        else again(answer.error || "提交失败，请重试。");
+        else if (answer.kept) keep(answer.kept, sendAgain);
+        else again(answer.error || "提交失败，请重新录音。");
       })
-      .catch(function () { again("网络不通，录音未提交，请重试。"); });
+      .catch(function () { keep("网络不通，录音未提交。", sendAgain); });
   }
 
   function finish() {
@@ -123,15 +156,18 @@
     data.delete("audio");
     data.set("server_id", serverId);
     data.set("seconds", seconds.toFixed(1));
-    say("正在提交录音…");
+    // WeChat keeps an uploaded recording for three days: its serverId can be sent again.
+    var sendAgain = function () { sendServerId(serverId, seconds); };
+    sending();
     fetch(form.dataset.wxUpload, {method: "POST", body: data, credentials: "same-origin",
                                   headers: {"X-Requested-With": "fetch"}})
-      .then(answerOf)
+      .then(answerKept)
       .then(function (answer) {
         if (answer.poll) wait(answer.poll, 0);
-        else again(answer.error || "提交失败，请重试。");
+        else if (answer.kept) keep(answer.kept, sendAgain);
+        else again(answer.error || "提交失败，请重新录音。");
       })
-      .catch(function () { again("网络不通，录音未提交，请重试。"); });
+      .catch(function () { keep("网络不通，录音未提交。", sendAgain); });
   }
 
   function recorded(localId) {
@@ -211,10 +247,15 @@
 
   start.addEventListener("click", function () {
     say("");
+    pending = null;
+    resend.hidden = true;
     if (mode === "wechat") startWeChat(); else startBrowser();
   });
   stop.addEventListener("click", function () {
     if (mode === "wechat") stopWeChat(); else finish();
+  });
+  resend.addEventListener("click", function () {
+    if (pending) pending();
   });
 
   if (wx && form.dataset.wxConfig && window.fetch) configureWeChat();
