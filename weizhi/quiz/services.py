@@ -49,6 +49,11 @@ def may_take(activity: Activity, member: Member, now=None) -> str:
         return "答题活动还没有开始。"
     if activity.closes_at and now >= activity.closes_at:
         return "答题活动已经结束。"
+    return outside_audience(activity, member)
+
+
+def outside_audience(activity: Activity, member: Member) -> str:
+    """Why this member is not among the activity's participants, or "" if they are."""
     if activity.audience == Audience.PARTY and member.status not in PARTY_STATUSES:
         return "本活动仅限党员参加。"
     if activity.audience == Audience.BRANCHES:
