@@ -280,3 +280,124 @@ def test_a_refused_start_explains_why(client, branches):
     activity = one_minute(attempts_per_day=0)
     response = client.post(reverse("quiz:start", args=[activity.pk]))
     assert response.status_code == 409 and "答题机会已用完" in response.content.decode()
+
+
+# An attempt never outlives its activity.
+
+
+def test_an_attempt_started_a_minute_before_the_end_has_the_end_as_its_deadline(wang):
+    bank()
+    now = timezone.now()
+    closing = one_minute(time_limit=0, closes_at=now + timedelta(seconds=60))
+    assert services.start(closing, wang, now=now).deadline == closing.closes_at
+    limited = one_minute(title="限时", closes_at=now + timedelta(hours=1))
+    assert services.start(limited, wang, now=now).deadline == now + timedelta(seconds=60)
+
+
+def test_an_answer_after_the_activity_ended_is_refused_and_what_came_in_time_stays(wang):
+    bank()
+    now = timezone.now()
+    activity = one_minute(time_limit=0, closes_at=now + timedelta(seconds=60))
+    attempt = services.start(activity, wang, now=now)
+    q1, q2 = (Question.objects.get(pk=i) for i in attempt.question_ids()[:2])
+    services.answer(attempt.pk, wang, q1.pk, right_given(q1), "k1", now=now + timedelta(seconds=59))
+    with pytest.raises(services.Refused, match="答题活动已经结束"):
+        services.answer(attempt.pk, wang, q2.pk, right_given(q2), "k2", now=now + timedelta(days=2))
+    assert list(Answer.objects.values_list("question_id", flat=True)) == [q1.pk]
+    attempt.refresh_from_db()
+    assert attempt.finished and attempt.score == q1.score and attempt.correct_count == 1
+
+
+def test_an_open_attempt_is_not_resumed_after_the_activity_ended(wang):
+    bank()
+    now = timezone.now()
+    activity = one_minute(time_limit=0, closes_at=now + timedelta(seconds=60))
+    first = services.start(activity, wang, now=now)
+    with pytest.raises(services.Refused, match="已经结束"):
+        services.start(activity, wang, now=now + timedelta(days=1))
+    first.refresh_from_db()
+    assert first.finished and Attempt.objects.count() == 1
+
+
+def test_an_answer_after_the_activity_was_disabled_is_refused(wang):
+    bank()
+    activity = one_minute(time_limit=0)
+    attempt = services.start(activity, wang)
+    Activity.objects.filter(pk=activity.pk).update(enabled=False)
+    with pytest.raises(services.Refused, match="已停用"):
+        services.answer(attempt.pk, wang, attempt.question_ids()[0], ["B"], "k1")
+    assert not Answer.objects.exists() and Attempt.objects.get(pk=attempt.pk).finished
+
+
+def test_a_hand_in_days_after_the_end_stores_nothing_and_says_why(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    now = timezone.now()
+    activity = one_minute(time_limit=0, closes_at=now + timedelta(seconds=60))
+    attempt = services.start(activity, wang)
+    q1 = Question.objects.get(pk=attempt.question_ids()[0])
+    services.answer(attempt.pk, wang, q1.pk, right_given(q1), "k1")
+    Activity.objects.filter(pk=activity.pk).update(closes_at=now - timedelta(days=2))
+    form = {f"q{q}": ["B"] for q in attempt.question_ids()}
+    response = client.post(reverse("quiz:finish", args=[attempt.pk]), form)
+    assert response.status_code == 409 and "答题活动已经结束" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.finished and Answer.objects.count() == 1 and attempt.correct_count == 1
+
+
+def test_a_page_opened_after_the_activity_was_disabled_shows_the_result(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    activity = one_minute(time_limit=0)
+    attempt = services.start(activity, wang)
+    Activity.objects.filter(pk=activity.pk).update(enabled=False)
+    response = client.get(reverse("quiz:attempt", args=[attempt.pk]))
+    assert response.url == reverse("quiz:result", args=[attempt.pk])
+
+
+# Points are for answering, and the full-score bonus for the first go of the day.
+
+
+def test_a_blank_hand_in_earns_no_points(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    client.post(reverse("quiz:finish", args=[attempt.pk]), {})
+    assert Attempt.objects.get(pk=attempt.pk).finished
+    assert not Entry.objects.filter(member=wang).exists()
+
+
+def answer_all(attempt: Attempt, member, wrong: int | None = None) -> None:
+    for i, q in enumerate(Question.objects.filter(pk__in=attempt.question_ids())):
+        services.answer(attempt.pk, member, q.pk, ["甲甲"] if i == wrong else right_given(q), "k")
+    services.finish(attempt, member)
+
+
+def test_the_full_score_bonus_goes_only_to_the_first_attempt_of_the_day(wang):
+    bank(5, 0)
+    daily = one_minute(mode="daily", title="每日一练")
+    answer_all(services.start(daily, wang), wang, wrong=0)
+    answer_all(services.start(daily, wang), wang)  # the same set again, now from memory
+    assert sorted(Entry.objects.values_list("action", flat=True)) == ["quiz_finish"] * 2
+
+
+# A question deleted from the bank after it was drawn.
+
+
+def test_the_pages_skip_a_drawn_question_deleted_since(client, branches):
+    bank()
+    wang = signed_in(client, branches["first"], "1001")
+    attempt = services.start(one_minute(), wang)
+    kept = Question.objects.get(pk=attempt.question_ids()[0])
+    services.answer(attempt.pk, wang, kept.pk, right_given(kept), "k1")
+    gone = Question.objects.get(pk=attempt.question_ids()[1])
+    gone.delete()
+    page = client.get(reverse("quiz:attempt", args=[attempt.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert kept.stem in body and gone.stem not in body
+    client.post(reverse("quiz:finish", args=[attempt.pk]), {})
+    attempt.refresh_from_db()
+    assert attempt.score == kept.score and attempt.correct_count == 1
+    result = client.get(reverse("quiz:result", args=[attempt.pk]))
+    assert result.status_code == 200 and kept.explanation in result.content.decode()

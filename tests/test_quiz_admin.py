@@ -9,9 +9,10 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from tests.base import user_in
-from tests.test_audience_support import secretary_of, tree
-from weizhi.quiz import bank
-from weizhi.quiz.models import Question
+from tests.quiz_support import one_minute
+from tests.test_audience_support import member, secretary_of, tree
+from weizhi.quiz import bank, services
+from weizhi.quiz.models import Attempt, Question
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,19 @@ def test_a_secretary_may_not_import_or_edit_the_bank(client):
     client.post(reverse("quiz_import"), {"file": upload([good()])})
     client.post(reverse("quiz_import_confirm"))
     assert not Question.objects.exists()
+
+
+def test_the_attempt_inspect_page_is_in_chinese_without_the_raw_draw(client):
+    branches = tree()
+    for i in range(3):
+        Question.objects.create(kind="judge", stem=f"判断{i}", answer="对")
+    wang = member(branches["first"], "1001", name="王芳")
+    attempt = services.start(one_minute(question_count=3), wang)
+    assert Attempt._meta.get_field("drawn").verbose_name == "抽到的题目"
+    user, _person = secretary_of(branches["first"])
+    client.force_login(user)
+    page = client.get(reverse("quiz_attempt:inspect", args=[attempt.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "王芳" in body and "满分" in body
+    assert "Drawn" not in body and "抽到的题目" not in body and "&#x27;q&#x27;" not in body

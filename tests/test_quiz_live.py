@@ -14,7 +14,7 @@ from tests.quiz_support import PASSWORD, bank, one_minute, signed_in
 from tests.test_audience_support import fast_passwords, member, secretary_of, tree  # noqa: F401
 from weizhi.points.models import Entry
 from weizhi.quiz import live, live_views
-from weizhi.quiz.models import LiveAnswer, LivePlayer, LiveSession, Question
+from weizhi.quiz.models import Activity, LiveAnswer, LivePlayer, LiveSession, Question
 from weizhi.quiz.services import Refused
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -175,7 +175,7 @@ def test_guests_join_with_a_name_only_when_the_host_allows(client, world):
 
 def test_the_people_leaderboard_ranks_by_score(world):
     branches, _activity, editor = world
-    session = live.step(opened(world), "start", editor)
+    session = live.step(opened(world, board="people"), "start", editor)
     fast = live.join_member(session, member(branches["first"], "1001", name="王芳"))
     slow = live.join_member(session, member(branches["third"], "3001", name="赵六"))
     wrong = live.join_member(session, member(branches["third"], "3002", name="孙七"))
@@ -346,3 +346,73 @@ def test_a_full_hall_behind_one_address_joins(world):
         signed_in(phone, branches["first"], f"H{i:03d}", name=f"党员{i}")
         assert phone.post(reverse("quiz:live_join", args=[session.code])).status_code == 302
     assert LivePlayer.objects.filter(session=session).count() == live_views.JOINS_PER_MINUTE + 5
+
+
+def test_a_member_outside_the_activitys_audience_may_not_join(client, world):
+    branches, activity, _editor = world
+    activity.audience = "branches"
+    activity.save()
+    activity.branches.set([branches["third"]])
+    session = opened(world)
+    signed_in(client, branches["first"], "1001")
+    refused = client.post(reverse("quiz:live_join", args=[session.code]))
+    assert refused.status_code == 403 and "不在本活动的参与范围内" in refused.content.decode()
+    assert not LivePlayer.objects.exists()
+    assert live.join_member(session, member(branches["third"], "3001", name="赵六"))
+
+
+def test_the_board_follows_the_activity_unless_the_host_chooses(client, world):
+    _branches, activity, editor = world
+    assert opened(world).board == "branches"  # the activity publishes no personal ranking
+    assert opened(world, board="people").board == "people"
+    Activity.objects.filter(pk=activity.pk).update(show_top=5)
+    activity.refresh_from_db()
+    assert live.open_session(editor, activity).board == "people"
+    client.force_login(editor)
+    client.post(reverse("quiz_live"), {"activity": activity.pk, "seconds": 20, "board": ""})
+    client.post(reverse("quiz_live"), {"activity": activity.pk, "seconds": 20, "board": "branches"})
+    assert list(LiveSession.objects.order_by("pk").values_list("board", flat=True))[-2:] == [
+        "people",
+        "branches",
+    ]
+    Activity.objects.filter(pk=activity.pk).update(show_top=0)
+    client.post(reverse("quiz_live"), {"activity": activity.pk, "seconds": 20})
+    assert LiveSession.objects.order_by("pk").last().board == "branches"
+
+
+def test_one_browser_gets_one_guest_seat(client, world):
+    session = opened(world, allow_guests=True)
+    url = reverse("quiz:live_join", args=[session.code])
+    assert client.post(url, {"name": "来宾甲"}).status_code == 302
+    again = client.post(url, {"name": "来宾乙"})
+    assert again.status_code == 302 and again.url.endswith("/play/")
+    assert list(LivePlayer.objects.values_list("name", flat=True)) == ["来宾甲"]
+
+
+def test_guest_joins_are_limited_per_address(world, monkeypatch):
+    monkeypatch.setattr(live_views, "GUEST_JOINS_PER_MINUTE", 3)
+    session = opened(world, allow_guests=True)
+    url = reverse("quiz:live_join", args=[session.code])
+    codes = [Client().post(url, {"name": f"来宾{i}"}).status_code for i in range(5)]
+    assert codes == [302, 302, 302, 429, 429]
+    assert LivePlayer.objects.count() == 3
+
+
+def test_a_question_deleted_from_the_bank_is_skipped_gracefully(client, world):
+    branches, _activity, editor = world
+    session = opened(world)
+    signed_in(client, branches["first"], "1001")
+    client.post(reverse("quiz:live_join", args=[session.code]))
+    Question.objects.filter(pk=session.drawn[0]["q"]).delete()
+    session = live.step(session, "start", editor)
+    client.force_login(editor)
+    screen = client.get(reverse("quiz_live_state", args=[session.pk]))
+    assert screen.status_code == 200 and "已从题库删除" in screen.json()["question"]["stem"]
+    phone = client.get(reverse("quiz:live_state", args=[session.code]))
+    assert phone.status_code == 200 and phone.json()["question"]["options"] == []
+    refused = client.post(
+        reverse("quiz:live_answer", args=[session.code]), {"index": 0, "given": "A"}
+    )
+    assert refused.status_code == 409 and "已从题库删除" in refused.json()["message"]
+    session = live.step(live.step(session, "reveal", editor), "next", editor)
+    assert live.screen_state(session.pk)["question"]["stem"]

@@ -28,7 +28,7 @@ from weizhi.screen.services import screen
 
 from . import scoring
 from .models import Activity, Board, Kind, LiveAnswer, LivePlayer, LiveSession, Phase, Question
-from .services import Refused
+from .services import Refused, outside_audience
 
 log = logging.getLogger(__name__)
 GRACE_SECONDS = 1
@@ -36,6 +36,7 @@ BASE_POINTS, SPEED_POINTS = 500, 500
 MAX_QUESTIONS = 30
 CODE_LETTERS = "23456789"  # digits only: typed on a phone's number pad, no 0/O or 1/I
 TOP = 10
+GONE = "这道题已从题库删除，本题不计分。"
 
 
 # ── Who may host ──────────────────────────────────────────────────────────────────────────
@@ -99,7 +100,8 @@ def draw(activity: Activity) -> list[dict]:
 
 
 def open_session(user, activity: Activity, *, branch: Branch | None = None, allow_guests=False,
-                 board: str = Board.PEOPLE, seconds: int = 20) -> LiveSession:  # fmt: skip
+                 board: str | None = None, seconds: int = 20) -> LiveSession:  # fmt: skip
+    """``board`` left out follows the activity: names only if it publishes a top N."""
     if not may_host(user):
         raise Refused("你没有主持现场竞答的权限。", 403)
     outside = branch is None or not visible_branches(user).filter(pk=branch.pk).exists()
@@ -107,6 +109,8 @@ def open_session(user, activity: Activity, *, branch: Branch | None = None, allo
         raise Refused("支部书记只能为本组织主持现场竞答。", 403)
     if not 5 <= seconds <= 300:
         raise Refused("每题限时应在 5 到 300 秒之间。")
+    if not board:
+        board = Board.PEOPLE if activity.show_top else Board.BRANCHES
     drawn = draw(activity)
     if not drawn:
         raise Refused("题库里没有可用于现场竞答的选择题或判断题。", 409)
@@ -176,6 +180,9 @@ def join_member(session: LiveSession, member: Member) -> LivePlayer:
     found = LivePlayer.objects.filter(session=session, member=member).first()
     if found:
         return found
+    reason = outside_audience(session.activity, member)
+    if reason:
+        raise Refused(reason, 403)
     try:
         with transaction.atomic():
             return LivePlayer.objects.create(
@@ -222,7 +229,9 @@ def answer(player: LivePlayer, index: int, given: str, now=None) -> LiveAnswer:
         raise Refused("这道题已经结束，答案不计分。", 409)
     if now > session.deadline + timedelta(seconds=GRACE_SECONDS):
         raise Refused("已超过答题时间，答案不计分。", 409)
-    question = Question.objects.get(pk=session.drawn[index]["q"])
+    question = Question.objects.filter(pk=session.drawn[index]["q"]).first()
+    if question is None:
+        raise Refused(GONE, 409)
     bank_letters = _letters(session, question, given.strip())
     if bank_letters is None:
         raise Refused("请选择题目中的选项。")
@@ -271,7 +280,13 @@ def _question(session: LiveSession) -> dict | None:
     if session.index < 0 or session.index >= len(session.drawn):
         return None
     drawn = session.drawn[session.index]
-    q = Question.objects.get(pk=drawn["q"])
+    q = Question.objects.filter(pk=drawn["q"]).first()
+    if q is None:  # deleted from the bank since the session opened: the host moves on
+        return {
+            "n": session.index + 1, "kind": "", "kind_label": "",
+            "stem": GONE + "请主持人进入下一题。", "options": [], "multiple": False,
+            "answer": "", "explanation": "", "missing": True,
+        }  # fmt: skip
     if q.kind == Kind.JUDGE:
         options = [{"letter": "对", "text": "正确"}, {"letter": "错", "text": "错误"}]
     else:

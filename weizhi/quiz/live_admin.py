@@ -33,7 +33,11 @@ class OpenForm(forms.Form):
     )
     branch = forms.ModelChoiceField(Branch.objects.none(), label="组织", required=False)
     seconds = forms.IntegerField(label="每题限时（秒）", min_value=5, max_value=300, initial=20)
-    board = forms.ChoiceField(label="排行榜", choices=Board.choices, initial=Board.PEOPLE)
+    board = forms.ChoiceField(
+        label="排行榜",
+        choices=[("", "按活动设置（公布前几名时为个人，否则为党组织）"), *Board.choices],
+        required=False,
+    )
     allow_guests = forms.BooleanField(label="允许未登录的访客填写姓名参加", required=False)
 
     def __init__(self, user, *args, **kwargs) -> None:
@@ -59,7 +63,8 @@ def index(request: HttpRequest) -> HttpResponse:
         try:
             session = live.open_session(
                 request.user, data["activity"], branch=data["branch"],
-                allow_guests=data["allow_guests"], board=data["board"], seconds=data["seconds"],
+                allow_guests=data["allow_guests"], board=data["board"] or None,
+                seconds=data["seconds"],
             )  # fmt: skip
         except Refused as exc:
             form.add_error(None, exc.message)

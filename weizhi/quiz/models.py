@@ -192,7 +192,7 @@ class Attempt(models.Model):
     started_at = models.DateTimeField("开始时间", default=timezone.now)
     deadline = models.DateTimeField("截止时间", null=True, blank=True)
     finished_at = models.DateTimeField("交卷时间", null=True, blank=True)
-    drawn = models.JSONField(default=list)
+    drawn = models.JSONField("抽到的题目", default=list)
     score = models.DecimalField("得分", max_digits=7, decimal_places=1, default=0)
     max_score = models.PositiveIntegerField("满分", default=0)
     correct_count = models.PositiveSmallIntegerField("答对题数", default=0)

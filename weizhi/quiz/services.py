@@ -49,6 +49,11 @@ def may_take(activity: Activity, member: Member, now=None) -> str:
         return "答题活动还没有开始。"
     if activity.closes_at and now >= activity.closes_at:
         return "答题活动已经结束。"
+    return outside_audience(activity, member)
+
+
+def outside_audience(activity: Activity, member: Member) -> str:
+    """Why this member is not among the activity's participants, or "" if they are."""
     if activity.audience == Audience.PARTY and member.status not in PARTY_STATUSES:
         return "本活动仅限党员参加。"
     if activity.audience == Audience.BRANCHES:
@@ -56,6 +61,23 @@ def may_take(activity: Activity, member: Member, now=None) -> str:
         if not any(member.branch.path.startswith(p) for p in paths):
             return "你所在的组织不在本活动的参与范围内。"
     return ""
+
+
+def closed(activity: Activity, now) -> str:
+    """Why answers to this activity are no longer taken (it ended, with the same grace as a
+    late answer, or was disabled), or "" while they are."""
+    if not activity.enabled:
+        return "这个答题活动已停用"
+    if activity.closes_at and now > activity.closes_at + timedelta(seconds=GRACE_SECONDS):
+        return "答题活动已经结束"
+    return ""
+
+
+def overdue(attempt: Attempt, now) -> bool:
+    """Past the attempt's deadline (plus grace) or its activity no longer taking answers."""
+    if attempt.deadline and now > attempt.deadline + timedelta(seconds=GRACE_SECONDS):
+        return True
+    return bool(closed(attempt.activity, now))
 
 
 def _quotas(text: str) -> list[tuple[str, str, int]]:
@@ -115,7 +137,9 @@ def _open_attempt(activity: Activity, member: Member, now) -> Attempt | None:
         .order_by("-started_at")
         .first()
     )
-    if attempt and attempt.deadline and now > attempt.deadline + timedelta(seconds=GRACE_SECONDS):
+    if attempt:
+        attempt.activity = activity
+    if attempt and overdue(attempt, now):
         finish(attempt, member, now=now)  # ran out of time while away: handed in as it is
         return None
     return attempt
@@ -142,6 +166,8 @@ def start(activity: Activity, member: Member, now=None) -> Attempt:
         raise Refused("题库里还没有可用的题目。", 409)
     questions = {q.pk: q for q in Question.objects.filter(pk__in=[d["q"] for d in drawn])}
     deadline = now + timedelta(seconds=activity.time_limit) if activity.time_limit else None
+    if activity.closes_at and (deadline is None or activity.closes_at < deadline):
+        deadline = activity.closes_at  # an attempt never outlives its activity
     try:
         with transaction.atomic():
             return Attempt.objects.create(
@@ -190,6 +216,10 @@ def answer(
         raise Refused("这道题已经作答，不能再改。", 409)
     if attempt.finished:
         raise Refused("本次答题已经交卷。", 409)
+    reason = closed(attempt.activity, now)
+    if reason:
+        finish(attempt, member, now=now)
+        raise Refused(f"{reason}，这个答案不计分。", 409)
     if attempt.deadline and now > attempt.deadline + timedelta(seconds=GRACE_SECONDS):
         finish(attempt, member, now=now)
         raise Refused("已超过答题时间，这个答案不计分。", 409)
@@ -255,7 +285,7 @@ def hand_in(
                 "question_id", "correct", "points"
             )
         }
-        late = attempt.deadline and now > attempt.deadline + timedelta(seconds=GRACE_SECONDS)
+        late = overdue(attempt, now)
         if given_for is not None and not late and attempt.activity.mode != Mode.CHALLENGE:
             rows = _marked_answers(attempt, given_for, marks, now)
             Answer.objects.bulk_create(rows)
@@ -267,10 +297,15 @@ def hand_in(
         # In the same transaction: a hand-in is never stored without its points, nor the
         # points without it, and a retry after a failure does both.
         key = f"attempt:{attempt.pk}"
-        awards = [("quiz_finish", key)]
-        if attempt.drawn and right == len(attempt.drawn):
-            awards.append(("quiz_full_score", key))
-        points.award_many(member, awards, at=now)
+        awards = []
+        if marks:  # handing in a blank sheet earns nothing
+            awards.append(("quiz_finish", key))
+        # The bonus once per activity and day, for the first attempt only: a daily set is the
+        # same all day, so a second go with the answers just shown would earn it from memory.
+        if attempt.number == 1 and attempt.drawn and right == len(attempt.drawn):
+            awards.append(("quiz_full_score", f"activity:{attempt.activity_id}:{attempt.day}"))
+        if awards:
+            points.award_many(member, awards, at=now)
         events.record("quiz", member=member, key=key, value=score, at=now)
     attempt.finished_at, attempt.score, attempt.correct_count = now, score, right
     return attempt

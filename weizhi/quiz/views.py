@@ -81,7 +81,9 @@ def _items(attempt: Attempt, shuffled: bool = True) -> list[dict]:
     answers = {a.question_id: a for a in attempt.answers.all()}
     items = []
     for number, drawn in enumerate(attempt.drawn, start=1):
-        q = questions[drawn["q"]]
+        q = questions.get(drawn["q"])
+        if q is None:
+            continue  # deleted from the bank since: never answered (answers protect theirs)
         order = drawn["o"] if shuffled else sorted(drawn["o"])
         shown = [
             {"letter": LETTERS[i], "value": LETTERS[o], "text": q.options[o]}
@@ -99,7 +101,8 @@ def _items(attempt: Attempt, shuffled: bool = True) -> list[dict]:
 def attempt(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     att = _own(member, pk)
     now = timezone.now()
-    if not att.finished and att.deadline and now > att.deadline:
+    timed_out = att.deadline is not None and now > att.deadline
+    if not att.finished and (timed_out or services.overdue(att, now)):
         services.finish(att, member, now=now)
     if att.finished:
         return redirect("quiz:result", pk=att.pk)
@@ -163,10 +166,18 @@ def finish(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
             {"message": "分数由系统计算，不接受提交的分数。", "activity": att.activity},
             status=400,
         )  # fmt: skip
+    now = timezone.now()
     try:
-        services.hand_in(pk, member, lambda q: _given(request, q, f"q{q.pk}"))
+        att = services.hand_in(pk, member, lambda q: _given(request, q, f"q{q.pk}"), now=now)
     except services.Refused:
         raise Http404 from None  # not theirs: the same answer as an attempt that does not exist
+    reason = services.closed(att.activity, now)
+    if reason and att.finished_at == now:  # handed in by this request, after the activity
+        message = f"{reason}，交卷时提交的答案不计分；此前已保存的答案照常计分。"
+        return render(
+            request, "quiz/refused.html", {"message": message, "activity": att.activity},
+            status=409,
+        )  # fmt: skip
     return redirect("quiz:result", pk=pk)
 
 

@@ -133,6 +133,9 @@ class AttemptViewSet(ModelViewSet):
     search_backend_name = None
     copy_view_enabled = False
     inspect_view_enabled = True
+    # Not ``drawn``: raw JSON of question ids and option orders, of no use to a reader.
+    inspect_view_fields = ["member", "activity", "day", "number", "started_at", "deadline",
+                           "finished_at", "score", "max_score", "correct_count"]  # fmt: skip
 
     index_view_class = AttemptIndexView
     inspect_view_class = AttemptInspectView
