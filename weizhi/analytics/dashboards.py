@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -23,6 +23,7 @@ from weizhi.analytics.models import (
     DailyPageSummary,
 )
 from weizhi.analytics.rollup import bounds
+from weizhi.analytics.sums import summed
 from weizhi.audience.models import Branch, Follower, Member
 from weizhi.audience.scope import visible_branches
 from weizhi.core.xlsx import XlsxWriter
@@ -110,23 +111,32 @@ def _per_bucket(period: Period, by_day: dict[date, int]) -> list[list]:
     ]
 
 
-def unit_activity(user, unit: Branch | None):
-    """The DailyActivity rows of the unit's subtree (and of no branch, office-wide only)."""
-    rows = DailyActivity.objects.all()
+def unit_activity(user, unit: Branch | None) -> Q:
+    """Which activity aggregates are the unit's subtree's (and, office-wide only, those of no
+    branch): the branches by id, which the aggregates' covering index holds."""
     if unit is not None:
-        return rows.filter(branch__path__startswith=unit.path)
-    if office_wide(user):
-        return rows
-    paths = list(visible_branches(user).values_list("path", flat=True))
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(branch__path__startswith=path)
-    return rows.filter(q)
+        branches = Branch.objects.filter(path__startswith=unit.path)
+    elif office_wide(user):
+        return Q()
+    else:
+        branches = visible_branches(user)
+    return Q(branch_id__in=list(branches.values_list("pk", flat=True)))
+
+
+def _top(rows: list[dict], key: str, n: int | None = None) -> list[dict]:
+    """Largest first (ties by their group, so the order is the same on every run)."""
+    rows = sorted(rows, key=lambda r: (-r[key], *(str(v) for v in r.values())))
+    return rows if n is None else rows[:n]
+
+
+def _reads_by_day(start: date, end: date, months: bool = True) -> dict[date, int]:
+    """Reads per day (a whole month's on its first day, unless months is False)."""
+    rows = summed(DailyPageSummary, start, end, ("day",), {"n": "reads"}, months=months)
+    return {r["day"]: r["n"] for r in rows}
 
 
 def overview(user, period: Period, unit: Branch | None) -> list[Table]:
-    pages = DailyPageSummary.objects.filter(day__gte=period.start, day__lte=period.end)
-    activity = unit_activity(user, unit).filter(day__gte=period.start, day__lte=period.end)
+    start, end = period.start, period.end
     tables = []
     if office_wide(user) and unit is None:
         audience = {
@@ -143,9 +153,10 @@ def overview(user, period: Period, unit: Branch | None) -> list[Table]:
         tables.append(Table("关注者与党员", ["日期", "关注者", "党员", "已绑定"], rows))
         # WeChat's numbers are the whole account's: office-wide users, no unit chosen.
         tables += [Table(**t) for t in wechat_stats.overview_tables(period, buckets(period))]
-    reads = dict(pages.values("day").annotate(n=Sum("reads")).values_list("day", "n"))
+    reads = _reads_by_day(start, end)
     tables.append(Table("阅读量", ["日期", "阅读量"], _per_bucket(period, reads)))
-    top = pages.values("page_id").annotate(n=Sum("reads"), uv=Sum("visitors")).order_by("-n")[:TOP]
+    per_page = summed(DailyPageSummary, start, end, ("page_id",), {"n": "reads", "uv": "visitors"})
+    top = _top(per_page, "n", TOP)
     titles = _titles({r["page_id"] for r in top})
     tables.append(
         Table(
@@ -154,8 +165,17 @@ def overview(user, period: Period, unit: Branch | None) -> list[Table]:
             [[titles.get(r["page_id"], "（已删除）"), r["n"], r["uv"]] for r in top],
         )
     )
-    columns = (
-        pages.exclude(column=None).values("column_id").annotate(n=Sum("reads")).order_by("-n")[:TOP]
+    columns = _top(
+        summed(
+            DailyPageSummary,
+            start,
+            end,
+            ("column_id",),
+            {"n": "reads"},
+            Q(column__isnull=False),
+        ),
+        "n",
+        TOP,
     )
     names = _titles({r["column_id"] for r in columns})
     tables.append(
@@ -166,11 +186,16 @@ def overview(user, period: Period, unit: Branch | None) -> list[Table]:
         )
     )
     kinds = dict(ActivityKind.choices)
-    per_kind = (
-        activity.filter(kind__in=TAKING_PART)
-        .values("kind")
-        .annotate(n=Sum("events"), p=Sum("people"))
-        .order_by("-n")
+    per_kind = _top(
+        summed(
+            DailyActivity,
+            start,
+            end,
+            ("kind",),
+            {"n": "events", "p": "people"},
+            unit_activity(user, unit) & Q(kind__in=TAKING_PART),
+        ),
+        "n",
     )
     tables.append(
         Table(
@@ -252,15 +277,17 @@ def organisation(user, period: Period, unit: Branch | None) -> list[Table]:
         .annotate(n=Count("pk"))
         .values_list("member__branch_id", "n")
     )
-    activity = {}
-    for r in (
-        DailyActivity.objects.filter(
-            day__gte=period.start, day__lte=period.end, branch__isnull=False
+    activity = {
+        (r["branch_id"], r["kind"]): r
+        for r in summed(
+            DailyActivity,
+            period.start,
+            period.end,
+            ("branch_id", "kind"),
+            {"n": "events", "s": "value_sum", "c": "value_count"},
+            Q(branch__isnull=False),
         )
-        .values("branch_id", "kind")
-        .annotate(n=Sum("events"), s=Sum("value_sum"), c=Sum("value_count"))
-    ):
-        activity[(r["branch_id"], r["kind"])] = r
+    }
     paths = {b.pk: b.path for b in Branch.objects.all()}
     kinds = dict(ActivityKind.choices)
     head = ["组织", "直属党员", "党员（含下级）", "已绑定关注者（含下级）"]
@@ -313,22 +340,26 @@ def content(user, period: Period, unit: Branch | None) -> list[Table]:
     and the next), and reads in the compared period beside this one's."""
     versus = period.compared()
     measures = {
-        "n": Sum("reads"),
-        "uv": Sum("visitors"),
-        "likes": Sum("likes"),
-        "shares": Sum("shares"),
-        "comments": Sum("comments"),
-        "wechat": Sum("wechat_reads"),
+        "n": "reads",
+        "uv": "visitors",
+        "likes": "likes",
+        "shares": "shares",
+        "comments": "comments",
+        "wechat": "wechat_reads",
     }
-    top = list(_summaries(period).values("page_id").annotate(**measures).order_by("-n")[:50])
+    top = _top(summed(DailyPageSummary, period.start, period.end, ("page_id",), measures), "n", 50)
     ids = [r["page_id"] for r in top]
-    before = dict(
-        _summaries(versus)
-        .filter(page_id__in=ids)
-        .values("page_id")
-        .annotate(n=Sum("reads"))
-        .values_list("page_id", "n")
-    )
+    before = {
+        r["page_id"]: r["n"]
+        for r in summed(
+            DailyPageSummary,
+            versus.start,
+            versus.end,
+            ("page_id",),
+            {"n": "reads"},
+            Q(page_id__in=ids),
+        )
+    }
     info = {
         p["pk"]: p
         for p in Page.objects.filter(pk__in=ids).values("pk", "title", "first_published_at")
@@ -358,15 +389,22 @@ def content(user, period: Period, unit: Branch | None) -> list[Table]:
         ]
         for r in top
     ]
-    columns = list(_summaries(period).exclude(column=None).values("column_id").annotate(**measures))
-    columns.sort(key=lambda r: -r["n"])
-    columns_before = dict(
-        _summaries(versus)
-        .exclude(column=None)
-        .values("column_id")
-        .annotate(n=Sum("reads"))
-        .values_list("column_id", "n")
+    in_a_column = Q(column__isnull=False)
+    columns = _top(
+        summed(DailyPageSummary, period.start, period.end, ("column_id",), measures, in_a_column),
+        "n",
     )
+    columns_before = {
+        r["column_id"]: r["n"]
+        for r in summed(
+            DailyPageSummary,
+            versus.start,
+            versus.end,
+            ("column_id",),
+            {"n": "reads"},
+            in_a_column,
+        )
+    }
     names = _titles({r["column_id"] for r in columns})
     wechat = wechat_stats.content_tables(period) if office_wide(user) and unit is None else []
     head = ["阅读量", "访客数", "点赞数", "分享数", "留言数", "微信内阅读", "微信外阅读"]
@@ -406,10 +444,6 @@ def content(user, period: Period, unit: Branch | None) -> list[Table]:
     ]
 
 
-def _summaries(period: Period):
-    return DailyPageSummary.objects.filter(day__gte=period.start, day__lte=period.end)
-
-
 def _measured(r: dict) -> list[int]:
     return [
         r["n"],
@@ -430,18 +464,12 @@ def _change(now: int, before: int) -> list:
 def _side_by_side(period: Period, versus: Period) -> list[list]:
     """Reads per day (or month) of both periods, the n-th bucket of each on one row."""
     ours = buckets(period)
-    theirs = buckets(versus, daily=period.days <= 31)  # day beside day, month beside month
-    by_day = dict(
-        DailyPageSummary.objects.filter(
-            Q(day__gte=period.start, day__lte=period.end)
-            | Q(day__gte=versus.start, day__lte=versus.end)
-        )
-        .values("day")
-        .annotate(n=Sum("reads"))
-        .values_list("day", "n")
-    )
+    daily = period.days <= 31
+    theirs = buckets(versus, daily=daily)  # day beside day, month beside month
+    mine_by_day = _reads_by_day(period.start, period.end)
+    theirs_by_day = _reads_by_day(versus.start, versus.end, months=not daily)
 
-    def total(a: date, b: date) -> int:
+    def total(by_day: dict[date, int], a: date, b: date) -> int:
         return sum(n for day, n in by_day.items() if a <= day <= b)
 
     rows = []
@@ -451,8 +479,8 @@ def _side_by_side(period: Period, versus: Period) -> list[list]:
         rows.append(
             [
                 mine[0] if mine else "—",
-                total(mine[1], mine[2]) if mine else 0,
-                total(other[1], other[2]) if other else 0,
+                total(mine_by_day, mine[1], mine[2]) if mine else 0,
+                total(theirs_by_day, other[1], other[2]) if other else 0,
                 other[0] if other else "—",
             ]
         )

@@ -14,7 +14,7 @@ from wagtail.models import Page
 
 from weizhi.analytics import wechat_stats
 from weizhi.analytics.models import ActivityKind, DailyActivity, DailyAudience, DailyPageSummary
-from weizhi.analytics.rollup import columns_of
+from weizhi.analytics.rollup import columns_of, roll_months
 from weizhi.audience.models import Branch, Member
 
 DAYS = 365
@@ -54,6 +54,8 @@ def load_demo_measure(today: date | None = None) -> int:
             if day not in todo:
                 continue
             _fill_day(rng, day, n, articles, columns, branches, people, total_members)
+        # The months of the days written (the roll-up builds them for the days it rolls).
+        roll_months(min(todo), max(todo))
         wechat_stats.load_demo(today, DAYS)
     return len(todo)
 

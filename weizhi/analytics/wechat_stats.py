@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from wagtail.models import Page
 
 from weizhi.analytics.models import (
@@ -21,6 +21,7 @@ from weizhi.analytics.models import (
     WeChatFamily,
     WeChatPulledDay,
 )
+from weizhi.analytics.sums import summed
 
 NUMBERS = (
     "new_user",
@@ -92,12 +93,10 @@ def overview_tables(period, buckets: list[tuple[str, date, date]]) -> list[dict]
         chart="paired",
         note="微信统计为公众号全部关注者（getusercumulate），我们统计为本系统记录的关注者。",
     )
-    our_reads = dict(
-        DailyPageSummary.objects.filter(day__gte=period.start, day__lte=period.end)
-        .values("day")
-        .annotate(n=Sum("reads"))
-        .values_list("day", "n")
-    )
+    our_reads = {
+        r["day"]: r["n"]
+        for r in summed(DailyPageSummary, period.start, period.end, ("day",), {"n": "reads"})
+    }
     wechat_reads = dict(
         _family(WeChatFamily.READ, period)
         .filter(key=ALL_SOURCES)
@@ -132,11 +131,14 @@ def content_tables(period) -> list[dict]:
     titles = dict(Page.objects.filter(pk__in=ids).values_list("pk", "title"))
     ours = {
         r["page_id"]: r
-        for r in DailyPageSummary.objects.filter(
-            day__gte=period.start, day__lte=period.end, page_id__in=ids
+        for r in summed(
+            DailyPageSummary,
+            period.start,
+            period.end,
+            ("page_id",),
+            {"n": "reads", "uv": "visitors"},
+            Q(page_id__in=ids),
         )
-        .values("page_id")
-        .annotate(n=Sum("reads"), uv=Sum("visitors"))
     }
     rows = []
     for t in theirs:
