@@ -242,3 +242,21 @@ def test_sums_over_months_equal_sums_over_their_days(seed):
         assert sum(r["n"] for r in by_day) == sum(
             s.reads for s in DailyPageSummary.objects.filter(day__gte=start, day__lte=end)
         )
+
+
+def test_a_pages_visitor_total_keeps_the_visitors_of_days_pruned_since(settings):
+    from weizhi.analytics.counters import write_batch
+    from weizhi.analytics.models import PageStats
+
+    settings.ANALYTICS_RAW_DAYS = 90
+    site_home()
+    page = article(column(), title="老文章")
+    today = timezone.localdate()
+    old = today - timedelta(days=100)
+    write_batch(Counter({(page.pk, old): 3}), [(page.pk, old, f"r{i}") for i in range(3)])
+    roll_day(old)
+    prune(today)
+    assert not DailyVisitor.objects.filter(page=page).exists()
+    write_batch(Counter({(page.pk, today): 1}), [(page.pk, today, "r-new")])
+    stats = PageStats.objects.get(page=page)
+    assert (stats.reads, stats.visitors) == (4, 4)

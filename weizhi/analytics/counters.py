@@ -40,6 +40,7 @@ from weizhi.analytics.models import (
     AppliedJournal,
     DailyBranchReads,
     DailyPageStats,
+    DailyPageSummary,
     DailyVisitor,
     PageStats,
 )
@@ -113,10 +114,16 @@ def write_batch(
             batch_size=500,
         )
         touched = sorted({p for p, _, _ in visitors} & existing)
+        # The days' visitors still held raw, and those of the days pruned since (kept in the
+        # day summaries: a day is pruned only once rolled up), so the total does not shrink
+        # when old raw rows go.
+        raw, summary = DailyVisitor._meta.db_table, DailyPageSummary._meta.db_table
         cursor.executemany(
-            f"UPDATE {stats} SET visitors = (SELECT COUNT(*) FROM "  # noqa: S608
-            f"{DailyVisitor._meta.db_table} v WHERE v.page_id = %s) WHERE page_id = %s",
-            [(p, p) for p in touched],
+            f"UPDATE {stats} SET visitors = (SELECT COUNT(*) FROM {raw} v "  # noqa: S608
+            "WHERE v.page_id = %s) + (SELECT COALESCE(SUM(s.visitors), 0) "
+            f"FROM {summary} s WHERE s.page_id = %s AND s.day < "
+            f"(SELECT MIN(m.day) FROM {raw} m WHERE m.page_id = %s)) WHERE page_id = %s",
+            [(p, p, p, p) for p in touched],
         )
 
 
