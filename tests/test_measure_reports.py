@@ -411,3 +411,15 @@ def test_a_failed_report_says_why_in_the_list(client, world):
     )
     signed_in(client, editor)
     assert "生成失败：工作进程中断" in client.get(reverse("analytics_reports")).content.decode()
+
+
+def test_a_machine_without_a_chinese_font_is_warned_at_start(monkeypatch, tmp_path):
+    from django.core import checks
+
+    from weizhi.analytics import report_charts
+
+    # CI installs fonts-noto-cjk: nothing to say.
+    assert not [m for m in checks.run_checks() if m.id == "weizhi.W001"]
+    monkeypatch.setattr(report_charts, "FONTS", ((tmp_path / "none.ttc", 0),))
+    (warning,) = [m for m in checks.run_checks() if m.id == "weizhi.W001"]
+    assert "中文字体" in warning.msg and "fonts-noto-cjk" in warning.hint

@@ -17,15 +17,19 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "统计"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from weizhi.analytics.health import check_counters
         from weizhi.core.backup import register_pre_backup
         from weizhi.core.health import register_check
         from weizhi.core.schedule import register_job, register_on_stop
 
+        from .report_charts import check_cjk_font
         from .reports import make_scheduled_reports
         from .rollup import roll_up
         from .services import flush_counters
 
+        checks.register(check_cjk_font)
         register_pre_backup(flush_buffered_reads)
         register_check("counters", check_counters)
         # Counts that web processes left in Redis must not wait for the scheduler's next start.

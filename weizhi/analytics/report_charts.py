@@ -7,6 +7,7 @@ import functools
 import io
 from pathlib import Path
 
+from django.core import checks
 from PIL import Image, ImageDraw, ImageFont
 
 from weizhi.core.charts import PALETTE
@@ -31,6 +32,20 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
             return ImageFont.truetype(str(path), size * SCALE, index=index)
     # No CJK font: Pillow's own font still draws the numbers; Chinese labels are boxes.
     return ImageFont.load_default(size * SCALE)
+
+
+def check_cjk_font(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A system check (manage.py check, at every start): without a CJK font the Word
+    report's charts label their bars with boxes."""
+    if any(path.exists() for path, _index in FONTS):
+        return []
+    return [
+        checks.Warning(
+            "没有找到中文字体：Word 报告里图表的中文会显示为方框。",
+            hint="Debian/Ubuntu：apt-get install fonts-noto-cjk",
+            id="weizhi.W001",
+        )
+    ]
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
