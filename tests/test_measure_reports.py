@@ -423,3 +423,30 @@ def test_a_machine_without_a_chinese_font_is_warned_at_start(monkeypatch, tmp_pa
     monkeypatch.setattr(report_charts, "FONTS", ((tmp_path / "none.ttc", 0),))
     (warning,) = [m for m in checks.run_checks() if m.id == "weizhi.W001"]
     assert "中文字体" in warning.msg and "fonts-noto-cjk" in warning.hint
+
+
+def test_a_database_error_leaves_the_report_to_the_tasks_retry(world, monkeypatch):
+    from django.db import OperationalError
+
+    report = Report.objects.create(kind="weekly", start=WEEK.start, end=WEEK.end)
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(reports, "build", locked)
+    with pytest.raises(OperationalError):
+        reports.generate_report.call(report.pk)
+    report.refresh_from_db()
+    assert report.status != "failed"  # the next attempt may well succeed
+
+
+def test_a_report_that_cannot_be_made_says_so_in_chinese(world, monkeypatch):
+    report = Report.objects.create(kind="weekly", start=WEEK.start, end=WEEK.end)
+
+    def broken(*args, **kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(reports, "build", broken)
+    assert reports.generate_report.call(report.pk) == "failed"
+    report.refresh_from_db()
+    assert report.status == "failed" and report.error == "程序出错，详情已记入日志"

@@ -13,7 +13,7 @@ import logging
 import re
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from weizhi.audience.models import Branch
@@ -170,9 +170,14 @@ def generate_report(report_id: int) -> str:
     try:
         body = build(report.kind, Period(report.start, report.end), report.unit)
         docx = render_docx(body)
-    except Exception as exc:
+    except DatabaseError:
+        # The database locked or out of reach for a moment: the task runs again, and only
+        # after its last attempt is the report marked failed (on_failure).
+        log.warning("report %s: database error, to be tried again", report_id, exc_info=True)
+        raise
+    except Exception:
         log.exception("report %s could not be generated", report_id)
-        _failed(f"生成失败：{type(exc).__name__}", report_id)
+        _failed("程序出错，详情已记入日志", report_id)
         return ReportStatus.FAILED
     Report.objects.filter(pk=report_id).update(
         status=ReportStatus.DONE, body=body, docx=docx, finished_at=timezone.now(), error=""
