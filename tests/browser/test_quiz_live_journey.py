@@ -41,6 +41,8 @@ def test_a_host_runs_a_live_quiz_with_two_phones(live_server, desktop, phone, pl
     desktop.wait_for_url(base + "/admin/")
     desktop.goto(base + "/admin/quiz/live/")
     desktop.get_by_label("允许未登录的访客填写姓名参加").check()
+    # The activity publishes no top N, so the host asks for the people board.
+    desktop.get_by_label("排行榜").select_option("people")
     desktop.get_by_role("button", name="开启竞答").click()
     desktop.wait_for_url(re.compile(r"/admin/quiz/live/\d+/$"))
     session = LiveSession.objects.get()
