@@ -78,30 +78,18 @@ def roll_month(first: date) -> None:
     day). Called for the month of every day rolled, and by whatever writes daily aggregates
     itself (the demo)."""
     days = {"day__gte": first, "day__lte": month_end(first)}
-    page_sums = {f: Sum(f) for f in PAGE_MEASURES}
-    MonthlyPageSummary.objects.filter(month=first).delete()
-    MonthlyPageSummary.objects.bulk_create(
-        [
-            MonthlyPageSummary(month=first, **r)
-            for r in DailyPageSummary.objects.filter(**days)
-            .values("page_id", "column_id")
-            .annotate(**page_sums)
-            .order_by("page_id", "column_id")
-        ],
-        batch_size=500,
-    )
-    activity_sums = {f: Sum(f) for f in ACTIVITY_MEASURES}
-    MonthlyActivity.objects.filter(month=first).delete()
-    MonthlyActivity.objects.bulk_create(
-        [
-            MonthlyActivity(month=first, **r)
-            for r in DailyActivity.objects.filter(**days)
-            .values("kind", "branch_id")
-            .annotate(**activity_sums)
-            .order_by("kind", "branch_id")
-        ],
-        batch_size=500,
-    )
+    for daily, monthly, group, measures in MONTHLY_SUMS:
+        monthly.objects.filter(month=first).delete()
+        monthly.objects.bulk_create(
+            [
+                monthly(month=first, **r)
+                for r in daily.objects.filter(**days)
+                .values(*group)
+                .annotate(**{m: Sum(m) for m in measures})
+                .order_by(*group)
+            ],
+            batch_size=500,
+        )
 
 
 def roll_months(start: date, end: date) -> None:
@@ -112,8 +100,21 @@ def roll_months(start: date, end: date) -> None:
         first = month_end(first) + timedelta(days=1)
 
 
-PAGE_MEASURES = ("reads", "visitors", "likes", "wechat_reads", "shares", "comments")
-ACTIVITY_MEASURES = ("events", "people", "value_sum", "value_count")
+# Each daily aggregate, its monthly one, what a month's rows are grouped by and what is summed.
+MONTHLY_SUMS = (
+    (
+        DailyPageSummary,
+        MonthlyPageSummary,
+        ("page_id", "column_id"),
+        ("reads", "visitors", "likes", "wechat_reads", "shares", "comments"),
+    ),
+    (
+        DailyActivity,
+        MonthlyActivity,
+        ("kind", "branch_id"),
+        ("events", "people", "value_sum", "value_count"),
+    ),
+)
 
 
 def _roll_pages(day: date) -> None:
