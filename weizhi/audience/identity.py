@@ -8,6 +8,8 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from weizhi.core.onerow import OneRow
+
 from .models import Follower, Member
 
 SESSION_FOLLOWER_KEY = "audience.follower_id"
@@ -84,11 +86,15 @@ def sign_out(request: HttpRequest) -> None:
     auth.logout(request)
 
 
+# Read on every member page: compiled once (see weizhi/core/onerow.py).
+_ACTIVE_MEMBERS = OneRow(lambda: Member.objects.active().select_related("branch"))
+
+
 def signed_in_member(request: HttpRequest) -> Member | None:
     member_id = request.session.get(SESSION_MEMBER_KEY)
     if member_id is None:
         return None
-    member = Member.objects.active().select_related("branch").filter(pk=member_id).first()
+    member = _ACTIVE_MEMBERS.get(member_id)
     digest = request.session.get(SESSION_MEMBER_HASH, "")
     if member is None or not constant_time_compare(digest, _password_digest(member)):
         return None

@@ -10,6 +10,7 @@ the stored result, any other second answer is refused.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import secrets
@@ -18,11 +19,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from weizhi.analytics import events
 from weizhi.audience.models import PARTY_STATUSES, Member
+from weizhi.core.fastinsert import FastInsert
+from weizhi.core.onerow import OneRow
+from weizhi.core.writequeue import write_turn
 from weizhi.points import services as points
 
 from . import scoring
@@ -263,37 +267,41 @@ def hand_in(
     still in time), the score the server marks, the points and the activity event.
 
     ``given_for(question)`` is what the form says for a drawn question ([] for nothing).
-    The attempt's row is locked first (on SQLite, BEGIN IMMEDIATE already serialises
-    writers), so an answer posted on its own meanwhile is either stored before and counted
-    here, or refused as handed in. Handing in twice changes nothing; a late form stores
-    nothing but still hands in what was answered in time."""
+    The attempt, its questions and the form's answers are read and marked first, outside
+    the transaction; inside it, the attempt's row is locked (on SQLite, the write turn and
+    BEGIN IMMEDIATE serialise writers) and read again with its stored answers, so an answer
+    posted on its own meanwhile is either stored before and counted here, or refused as
+    handed in. Handing in twice changes nothing; a late form stores nothing but still hands
+    in what was answered in time."""
     now = now or timezone.now()
-    with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_related("activity")
-            .select_for_update(of=("self",))
-            .filter(pk=attempt_id)
-            .first()
-        )
-        if attempt is None or attempt.member_id != member.pk:
-            raise Refused("找不到这次答题，或它不属于你。", 404)
-        if attempt.finished:
-            return attempt
-        marks = {
-            q: (correct, points)
-            for q, correct, points in Answer.objects.filter(attempt=attempt).values_list(
-                "question_id", "correct", "points"
-            )
-        }
-        late = overdue(attempt, now)
-        if given_for is not None and not late and attempt.activity.mode != Mode.CHALLENGE:
-            rows = _marked_answers(attempt, given_for, marks, now)
-            Answer.objects.bulk_create(rows)
+    attempt = _ATTEMPTS.get(attempt_id)
+    if attempt is None or attempt.member_id != member.pk:
+        raise Refused("找不到这次答题，或它不属于你。", 404)
+    if attempt.finished:
+        return attempt
+    offered: dict[int, tuple[list, tuple[bool, Decimal]]] = {}
+    late = overdue(attempt, now)
+    if given_for is not None and not late and attempt.activity.mode != Mode.CHALLENGE:
+        offered = _marked_form(attempt, given_for, now)
+    # One writer at a time on SQLite, woken at once (not SQLite's sleeping busy handler);
+    # inside a caller's transaction the database's own lock already orders it.
+    turn = contextlib.nullcontext() if connection.in_atomic_block else write_turn()
+    with turn, transaction.atomic():
+        marks = _locked_marks(attempt.pk)
+        if marks is None:  # handed in meanwhile
+            return Attempt.objects.select_related("activity").get(pk=attempt.pk)
+        rows = []
+        for q, (row, mark) in offered.items():
+            if q not in marks:
+                marks[q] = mark
+                rows.append(row)
+        if rows:
+            _ANSWERS.execute_prepared(rows)
         score = sum((p for _, p in marks.values()), Decimal(0))
         right = sum(1 for c, _ in marks.values() if c)
-        Attempt.objects.filter(pk=attempt.pk).update(
-            finished_at=now, score=score, correct_count=right
-        )
+        with connection.cursor() as cursor:
+            at = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it
+            cursor.execute(_FINISH_SQL, [at, score, right, attempt.pk])
         # In the same transaction: a hand-in is never stored without its points, nor the
         # points without it, and a retry after a failure does both.
         key = f"attempt:{attempt.pk}"
@@ -311,23 +319,72 @@ def hand_in(
     return attempt
 
 
-def _marked_answers(
-    attempt: Attempt, given_for: GivenFor, marks: dict[int, tuple[bool, Decimal]], now
-) -> list[Answer]:
-    """The form's answers to drawn questions not answered yet, marked; ``marks`` gains them."""
-    wanted = [q for q in attempt.question_ids() if q not in marks]
-    rows = []
-    for q in Question.objects.filter(pk__in=wanted) if wanted else []:
+_ATTEMPTS = OneRow(lambda: Attempt.objects.select_related("activity"))
+# Answers are stored by one INSERT whose parameters are prepared before the write turn; the
+# unique (attempt, question) makes a repeat do nothing rather than fail the hand-in.
+_ANSWERS = FastInsert(Answer, conflict=("attempt", "question"))
+_READ_SQL = "SELECT finished_at FROM quiz_attempt WHERE id = %s"
+_LOCK_SQL = _READ_SQL + " FOR UPDATE"
+_FINISH_SQL = (
+    "UPDATE quiz_attempt SET finished_at = %s, score = %s, correct_count = %s "
+    "WHERE id = %s AND finished_at IS NULL"
+)
+
+
+def _locked_marks(attempt_id: int) -> dict[int, tuple[bool, Decimal]] | None:
+    """Lock the attempt's row and read its stored answers' marks; None if it is handed in."""
+    locking = connection.features.has_select_for_update
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL if locking else _READ_SQL, [attempt_id])
+        row = cursor.fetchone()
+        if row is None or row[0] is not None:
+            return None
+        cursor.execute(
+            "SELECT question_id, correct, points FROM quiz_answer WHERE attempt_id = %s",
+            [attempt_id],
+        )
+        # SQLite gives the decimal column back as a float or an int: one decimal place, as stored.
+        return {q: (bool(c), Decimal(str(p)).quantize(TENTH)) for q, c, p in cursor.fetchall()}
+
+
+TENTH = Decimal("0.1")
+
+
+def _marking_fields(ids: list[int]) -> list[Question]:
+    """The drawn questions that still exist, with the fields that mark an answer (kind,
+    answer, score, partial), in one plain SELECT."""
+    if not ids:
+        return []
+    sql = (
+        f"SELECT id, kind, answer, score, partial FROM {Question._meta.db_table} "  # noqa: S608
+        f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return [
+            Question(pk=pk, kind=kind, answer=answer, score=score, partial=partial)
+            for pk, kind, answer, score, partial in cursor.fetchall()
+        ]
+
+
+def _marked_form(
+    attempt: Attempt, given_for: GivenFor, now
+) -> dict[int, tuple[list, tuple[bool, Decimal]]]:
+    """The form's non-blank answers to the drawn questions, marked: per question, the answer
+    row's prepared parameters and its (correct, points)."""
+    offered = {}
+    for q in _marking_fields(attempt.question_ids()):
         values = [g[:200] for g in given_for(q)[:8]]
         if not any(v.strip() for v in values):
             continue
         marked = q.mark(values if q.kind == Kind.BLANK else "".join(values))
-        marks[q.pk] = (marked.correct, Decimal(marked.points))
-        rows.append(
-            Answer(attempt=attempt, question=q, given=values, correct=marked.correct,
-                   points=marked.points, answered_at=now)
+        row = _ANSWERS.prepare(
+            {"attempt_id": attempt.pk, "question_id": q.pk, "given": values,
+             "correct": marked.correct, "points": marked.points, "key": "", "answered_at": now},
+            now,
         )  # fmt: skip
-    return rows
+        offered[q.pk] = (row, (marked.correct, Decimal(marked.points).quantize(TENTH)))
+    return offered
 
 
 def finish(attempt: Attempt, member: Member, now=None) -> Attempt:
