@@ -1,36 +1,59 @@
 #!/usr/bin/env python3
-"""How many quiz hand-ins a second weizhi stores, and how long the slowest wait.
+"""How many quiz hand-ins a second weizhi stores through its production server, and how long
+the slowest wait.
 
-    .venv/bin/python bench/quiz.py [--members 1000] [--threads 8]
+    .venv/bin/python bench/quiz.py [--members 2000] [--connections 64]
     DATABASE_URL=postgres://… .venv/bin/python bench/quiz.py   # the same on PostgreSQL
 
 A throw-away instance in a temp dir (SQLite in WAL mode as in embedded mode, unless
-DATABASE_URL names a PostgreSQL database, whose quiz rows are removed afterwards) gets
-``--members`` roster members, a bank of eight questions and a 自测一分钟 of three; each
-member starts an attempt. Then ``--threads`` threads hand in every attempt at once, as the
-members of a branch do at the end of a meeting: one POST of the hand-in form per member,
-carrying their three answers, through Django's whole request path (middleware, the member's
-session, the view, the services), in process — no HTTP server, so this measures the
-application and the database, not granian. A submission stores three answers, marks them,
-finishes the attempt and awards its points, in one transaction.
+DATABASE_URL names a PostgreSQL database, whose bench rows are removed afterwards) gets
+``--members`` roster members, a bank of eight questions and a 自测一分钟 of three; each member
+starts an attempt and has a signed-in session. The instance is then served as `manage.py
+serve` serves it (granian's RSGI interface, weizhi.rsgi, 2 workers x 4 threads by default),
+and ``--connections`` keep-alive connections hand in every attempt at once, as the members of
+a branch do at the end of a meeting: one POST of the hand-in form per member, with their
+session cookie, CSRF token and three answers, through the whole request path (granian,
+middleware, the member's session, the view, the services). A hand-in stores three answers,
+marks them, finishes the attempt, awards its points and records the activity event, in one
+transaction. The requests are built before the clock starts; the client is a small asyncio
+loop whose CPU is printed beside the server's.
 
-Afterwards every attempt must be finished with its three answers and one points award:
-the run fails otherwise. The baseline, measured in the same run with the same threads and
-database: one-row INSERT transactions into a scratch table, the floor of any write that
-commits. Results go to bench/out/quiz-<time>.json.
+Afterwards every attempt must be finished with its three answers and one points award, and
+every answer a redirect to its result page: the run fails otherwise. The baseline, measured in
+the same run by the same client and server: as many GETs of /healthz (a request through
+Django that reads the database and the cache), the floor of any request that reaches the
+application. Results go to bench/out/quiz-<time>.json.
 """
 
 import argparse
+import asyncio
+import itertools
 import json
 import os
+import secrets
+import string
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from processes import (  # noqa: E402 — bench/ is this script's directory, not a package
+    HOST,
+    BenchError,
+    cpu_snapshot,
+    cpu_use,
+    free_port,
+    spawn,
+    stop,
+    tail,
+    wait_ready,
+)
+
+CSRF_CHARS = string.ascii_letters + string.digits
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -83,129 +106,177 @@ def setup(members: int):
     return branch, activity, jobs
 
 
-def run_threads(threads: int, work) -> tuple[float, list[float], list[BaseException]]:
-    from django.db import connection
+def hand_in_request(port: int, session_key: str, attempt_id: int, form: dict) -> bytes:
+    """The raw POST a phone sends: the session cookie, a CSRF cookie and the same token in
+    the form (Django takes an unmasked 32-character token), the three answers."""
+    from django.conf import settings
 
+    token = "".join(secrets.choice(CSRF_CHARS) for _ in range(32))
+    body = urlencode({"csrfmiddlewaretoken": token, **form}).encode()
+    head = (
+        f"POST /quiz/attempt/{attempt_id}/finish/ HTTP/1.1\r\n"
+        f"Host: {HOST}:{port}\r\n"
+        f"Cookie: {settings.SESSION_COOKIE_NAME}={session_key}; "
+        f"{settings.CSRF_COOKIE_NAME}={token}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    headers = head.lower()
+    location = b""
+    length = 0
+    for line in headers.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"location":
+            location = value.strip()
+    if b"transfer-encoding: chunked" in headers:
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    elif length:
+        await reader.readexactly(length)
+    return status, location
+
+
+async def _send_all(port: int, requests: list[bytes], connections: int):
+    results: list[tuple[int, bytes] | None] = [None] * len(requests)
     latencies: list[float] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
+    counter = itertools.count()
 
-    def worker(n: int) -> None:
-        mine = []
-        try:
-            for item in work[n::threads]:
-                began = time.perf_counter()
-                item()
-                mine.append(time.perf_counter() - began)
-        except BaseException as exc:  # reported by the caller
-            errors.append(exc)
-        finally:
-            connection.close()
-            with lock:
-                latencies.extend(mine)
+    async def one_connection() -> None:
+        reader = writer = None
+        while (i := next(counter)) < len(requests):
+            if writer is None:
+                reader, writer = await asyncio.open_connection(HOST, port)
+            began = time.perf_counter()
+            writer.write(requests[i])
+            try:
+                results[i] = await _read_response(reader)
+            except (asyncio.IncompleteReadError, ConnectionError) as error:
+                results[i] = (0, repr(error).encode())
+                writer.close()
+                reader = writer = None
+                continue
+            latencies.append(time.perf_counter() - began)
+        if writer is not None:
+            writer.close()
 
-    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
     began = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return time.perf_counter() - began, latencies, errors
+    await asyncio.gather(*(one_connection() for _ in range(connections)))
+    return time.perf_counter() - began, latencies, results
 
 
-def insert_floor(table: str, count: int, threads: int):
-    """The baseline measured in the same run: `count` one-row inserts into a scratch table,
-    each in its own transaction, by the same threads (run_threads' result)."""
-    from django.db import connection, transaction
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} (id integer, note text)")
-    connection.close()
-
-    def insert(i: int):
-        def go() -> None:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {table} VALUES (%s, %s)", [i, "x"])
-
-        return go
-
-    return run_threads(threads, [insert(i) for i in range(count)])
+def send_all(port: int, requests: list[bytes], connections: int, server_pid: int) -> dict:
+    cpu_before, client_before = cpu_snapshot(server_pid), time.process_time()
+    took, latencies, results = asyncio.run(_send_all(port, requests, connections))
+    cpu = cpu_use(cpu_before, cpu_snapshot(server_pid), len(requests))
+    client = time.process_time() - client_before
+    cpu["client_cores"] = client / took
+    cpu["other_cores"] = max(0.0, cpu["other_cores"] - cpu["client_cores"])
+    return {
+        "per_second": len(latencies) / took,
+        "p50_ms": percentile(latencies, 0.5) * 1000 if latencies else 0.0,
+        "p99_ms": percentile(latencies, 0.99) * 1000 if latencies else 0.0,
+        "max_ms": max(latencies, default=0.0) * 1000,
+        "cpu": cpu,
+        "results": results,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="wz-bench-quiz-")
     os.environ["WEIZHI_VAR_DIR"] = var
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weizhi.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-quiz-" + "x" * 50)
-    os.environ.setdefault("TASKS_BACKEND", "immediate")
-    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("SECRET_KEY", "bench-quiz-" + secrets.token_urlsafe(40))
+    server_env = {**os.environ, "ACCESS_LOG_LEVEL": "WARNING", "WEB_THREADS": str(args.threads)}
+    os.environ.setdefault("TASKS_BACKEND", "immediate")  # the setup only; the server as served
     print(f"setting up {args.members} members …", flush=True)
     branch, activity, jobs = setup(args.members)
-    from django.conf import settings
     from django.db import connection
-    from django.test import Client
 
     from weizhi.points.models import Entry
     from weizhi.quiz.models import Answer, Attempt
 
-    clients = threading.local()
-
-    def hand_in(session_key: str, attempt_id: int, form: dict):
-        def go() -> None:
-            # One client per thread, as a server loads its middleware once per process
-            # (a new test client would load the whole stack again for every hand-in).
-            if not hasattr(clients, "client"):
-                clients.client = Client()
-            client = clients.client
-            client.cookies[settings.SESSION_COOKIE_NAME] = session_key
-            response = client.post(f"/quiz/attempt/{attempt_id}/finish/", form)
-            if response.status_code != 302:
-                raise RuntimeError(f"hand-in answered {response.status_code}")
-
-        return go
-
-    floor_time, floor_lat, floor_err = insert_floor("bench_quiz_floor", len(jobs), args.threads)
-    cpu = time.process_time()
-    took, latencies, errors = run_threads(args.threads, [hand_in(*job) for job in jobs])
-    cpu = time.process_time() - cpu
+    port = free_port()
+    log = Path(var) / "server.log"
+    cmd = [
+        sys.executable, "-m", "weizhi.core.granian_main", "--interface", "rsgi",
+        "--host", HOST, "--port", str(port), "--workers", str(args.workers),
+        "--no-access-log", "weizhi.rsgi:application",
+    ]  # fmt: skip
+    server = spawn(cmd, log, env=server_env, cwd=ROOT)
+    try:
+        wait_ready(server, f"http://{HOST}:{port}/healthz", log)
+        health = f"GET /healthz HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+        send_all(port, [health] * 200, args.connections, server.pid)  # warm every thread up
+        floor = send_all(port, [health] * len(jobs), args.connections, server.pid)
+        requests = [hand_in_request(port, *job) for job in jobs]
+        run = send_all(port, requests, args.connections, server.pid)
+    except BenchError as error:
+        print(f"FAILED: {error}")
+        return 1
+    finally:
+        stop(server)
+    wrong = [
+        (job[1], result)
+        for job, result in zip(jobs, run["results"], strict=True)
+        if result != (302, f"/quiz/attempt/{job[1]}/result/".encode())
+    ]
+    floor_bad = sum(1 for status, _ in floor["results"] if status not in (200, 503))
     attempts = Attempt.objects.filter(activity=activity)
     finished = attempts.filter(finished_at__isnull=False).count()
     answers = Answer.objects.filter(attempt__activity=activity).count()
     awards = Entry.objects.filter(action="quiz_finish", member__branch=branch).count()
     ok = (
-        not errors
+        not wrong
+        and not floor_bad
         and finished == len(jobs)
         and answers == 3 * len(jobs)
         and awards == len(jobs)
         and attempts.filter(correct_count=3).count() == len(jobs)
     )
+    cpu = run["cpu"]
     result = {
         "database": connection.vendor,
         "members": len(jobs),
+        "connections": args.connections,
+        "workers": args.workers,
         "threads": args.threads,
-        "hand_ins_per_second": round(len(latencies) / took, 1),
-        "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
-        # The process's CPU time over the hand-ins (SQLite's work included, PostgreSQL's
-        # not): what one core could do, whatever else the machine was running.
-        "cpu_ms_per_hand_in": round(cpu / max(1, len(latencies)) * 1000, 2),
-        "baseline_inserts_per_second": round(len(floor_lat) / floor_time, 1),
-        "baseline_p99_ms": round(percentile(floor_lat, 0.99) * 1000, 1),
+        "hand_ins_per_second": round(run["per_second"], 1),
+        "p50_ms": round(run["p50_ms"], 1),
+        "p99_ms": round(run["p99_ms"], 1),
+        "max_ms": round(run["max_ms"], 1),
+        "server_cpu_ms_per_hand_in": round(cpu["server_us_per_request"] / 1000, 2),
+        "server_cores": round(cpu["server_cores"], 2),
+        "client_cores": round(cpu["client_cores"], 2),
+        "other_cores": round(cpu["other_cores"], 2),
+        "idle_cores": round(cpu["idle_cores"], 2),
+        "baseline_requests_per_second": round(floor["per_second"], 1),
+        "baseline_p99_ms": round(floor["p99_ms"], 1),
         "finished": finished,
         "answers": answers,
         "awards": awards,
-        "errors": [repr(e) for e in (errors + floor_err)[:5]],
+        "wrong_answers": [f"attempt {pk}: {r!r}" for pk, r in wrong[:5]],
         "ok": ok,
     }
     result["ratio_to_baseline"] = round(
-        result["hand_ins_per_second"] / result["baseline_inserts_per_second"], 3
+        result["hand_ins_per_second"] / result["baseline_requests_per_second"], 3
     )
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_quiz_floor")
     if connection.vendor != "sqlite":  # a shared database: leave nothing behind
         Attempt.objects.filter(activity=activity).delete()
         Entry.objects.filter(member__branch=branch).delete()
@@ -221,13 +292,18 @@ def main() -> int:
     (out / f"quiz-{datetime.now():%Y%m%d-%H%M%S}.json").write_text(json.dumps(result, indent=2))
     print(
         f"{result['database']}: {result['hand_ins_per_second']} hand-ins/s "
-        f"(p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, {args.threads} threads, "
-        f"{result['cpu_ms_per_hand_in']} ms CPU each); "
-        f"baseline one-row inserts {result['baseline_inserts_per_second']}/s "
+        f"(p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms; "
+        f"{args.connections} connections, {args.workers} workers x {args.threads} threads)\n"
+        f"  server {result['server_cpu_ms_per_hand_in']} ms CPU a hand-in, "
+        f"{result['server_cores']} cores; client {result['client_cores']}, "
+        f"other {result['other_cores']}, idle {result['idle_cores']}\n"
+        f"  baseline GET /healthz {result['baseline_requests_per_second']}/s "
         f"(p99 {result['baseline_p99_ms']} ms); ratio {result['ratio_to_baseline']}"
     )
     print(f"stored: {finished} finished, {answers} answers, {awards} awards — "
-          + ("all counted once" if ok else f"WRONG {result['errors']}"))  # fmt: skip
+          + ("all counted once" if ok else f"WRONG {result['wrong_answers']}"))  # fmt: skip
+    if not ok:
+        print(tail(log))
     return 0 if ok else 1
 
 
