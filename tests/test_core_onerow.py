@@ -58,3 +58,26 @@ def test_dates_decimals_and_json_come_back_converted():
     assert got.finished_at == done and got.finished_at.tzinfo is not None
     assert got.drawn == orm.drawn and isinstance(got.drawn, list) and got.drawn
     assert fields(got.activity) == fields(orm.activity)
+
+
+def test_the_session_store_reads_a_live_session_and_refuses_an_expired_one(settings):
+    from weizhi.core.sessions import SessionStore
+
+    store = SessionStore()
+    store["member"] = 7
+    store.create()
+    assert SessionStore(store.session_key).load() == {"member": 7}
+    assert SessionStore("no-such-key-" + "x" * 20).load() == {}
+    Session = SessionStore.get_model_class()
+    Session.objects.filter(pk=store.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    stale = SessionStore(store.session_key)
+    assert stale.load() == {} and stale.session_key is None
+
+
+def test_embedded_mode_uses_it():
+    from django.conf import settings
+
+    scaled = "django.contrib.sessions.backends.cached_db"
+    assert (scaled if settings.REDIS_URL else "weizhi.core.sessions") == settings.SESSION_ENGINE

@@ -186,6 +186,8 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
+    # Django's database sessions, read through SQL compiled once (weizhi/core/sessions.py).
+    SESSION_ENGINE = "weizhi.core.sessions"
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

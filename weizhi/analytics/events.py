@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from weizhi.analytics.models import ActivityEvent, ActivityKind
+from weizhi.core.fastinsert import FastInsert
 
 if TYPE_CHECKING:
     from weizhi.audience.models import Branch, Follower, Member
@@ -51,15 +52,22 @@ def record(
         member_id = follower.member_id
     else:
         member_id = member.pk if member is not None else None
-    event = ActivityEvent(
-        kind=kind,
-        day=timezone.localdate(at),
-        at=at,
-        member_id=member_id,
-        follower_id=follower.pk if follower is not None else None,
-        branch_id=branch_id,
-        key=key[:100],
-        value=value,
+    # One statement, its SQL written once; a repeated (kind, key) is skipped by the database
+    # (the unique constraint leaves rows without a key alone), not by a lookup.
+    _EVENTS.execute(
+        [
+            {
+                "kind": kind,
+                "day": timezone.localdate(at),
+                "at": at,
+                "member_id": member_id,
+                "follower_id": follower.pk if follower is not None else None,
+                "branch_id": branch_id,
+                "key": key[:100],
+                "value": value,
+            }
+        ]
     )
-    # One statement; a repeated (kind, key) is skipped by the database, not by a lookup.
-    ActivityEvent.objects.bulk_create([event], ignore_conflicts=bool(key))
+
+
+_EVENTS = FastInsert(ActivityEvent, conflict=())

@@ -35,6 +35,8 @@ class FastInsert:
         self.update = tuple(update)
         self.returning = tuple(returning)
         names = {f.name for f in self.fields} | {"id"}
+        if self.update and not self.conflict:
+            raise ValueError("an ON CONFLICT … DO UPDATE needs the conflicting columns")
         unknown = (set(self.conflict) | set(self.update) | set(self.returning)) - names
         if unknown:
             raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
@@ -130,6 +132,11 @@ class FastInsert:
         """ON CONFLICT … and RETURNING …"""
         quote = connection.ops.quote_name
         column = {f.name: f.column for f in self.fields} | {"id": "id"}
+        if not self.conflict:  # skip a row that breaks any unique constraint, partial ones too
+            tail = "ON CONFLICT DO NOTHING"
+            if self.returning:
+                tail += " RETURNING " + ", ".join(quote(column[n]) for n in self.returning)
+            return tail
         conflict = ", ".join(quote(column[n]) for n in self.conflict)
         if self.update:
             sets = ", ".join(

@@ -51,7 +51,9 @@ class OneRow(Generic[M]):
         compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         sql, params = compiler.as_sql()  # also fills compiler.select and klass_info
         params = list(params)
-        if params.count(_PLACEHOLDER_PK) != 1:
+        # A text primary key (a session's) takes the placeholder as text.
+        slots = [i for i, p in enumerate(params) if p in (_PLACEHOLDER_PK, str(_PLACEHOLDER_PK))]
+        if len(slots) != 1:
             raise ValueError("OneRow: the primary key must be the query's only such parameter")
         select, klass_info = compiler.select, compiler.klass_info
         if compiler.annotation_col_map:
@@ -61,7 +63,7 @@ class OneRow(Generic[M]):
         plan = (
             sql,
             params,
-            params.index(_PLACEHOLDER_PK),
+            slots[0],
             compiler,
             compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
             klass_info["model"],
