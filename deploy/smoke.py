@@ -212,10 +212,11 @@ class Journey:
         conn = self.stack.connection()
         conn.request("POST", "/wechat/callback/", body=b"x" * (2 * 1024 * 1024))
         response = conn.getresponse()
-        response.read()
+        page = response.read().decode("utf-8", "replace")
         conn.close()
         check(response.status == 413, f"a 2 MB POST outside /admin/ got {response.status}")
-        self.note("a 2 MB body outside /admin/ is refused by nginx (413)")
+        check("提交的内容太大" in page, f"nginx's 413 page is not ours: {page[:200]!r}")
+        self.note("a 2 MB body outside /admin/ is refused by nginx (413), with the Chinese page")
         # A minute of a phone's recording is a few MB: it reaches weizhi, which answers it
         # (here: no member signed in) in Chinese, never nginx's 413.
         conn = self.stack.connection()
