@@ -361,6 +361,17 @@ def test_a_member_outside_the_activitys_audience_may_not_join(client, world):
     assert live.join_member(session, member(branches["third"], "3001", name="赵六"))
 
 
+def test_a_session_for_one_organisation_takes_only_its_members(client, world):
+    branches, _activity, _editor = world
+    session = opened(world, branch=branches["general"])  # 综合党总支: 第一 and 第二党支部
+    signed_in(client, branches["third"], "3001")
+    refused = client.post(reverse("quiz:live_join", args=[session.code]))
+    assert refused.status_code == 403 and "仅限综合党总支的党员参加" in refused.content.decode()
+    assert not LivePlayer.objects.exists()
+    assert live.join_member(session, member(branches["second"], "2001", name="钱七"))
+    assert live.join_member(opened(world), member(branches["third"], "3002", name="孙八"))
+
+
 def test_the_board_follows_the_activity_unless_the_host_chooses(client, world):
     _branches, activity, editor = world
     assert opened(world).board == "branches"  # the activity publishes no personal ranking

@@ -183,6 +183,9 @@ def join_member(session: LiveSession, member: Member) -> LivePlayer:
     reason = outside_audience(session.activity, member)
     if reason:
         raise Refused(reason, 403)
+    # A session a 支部书记 opens for their organisation is that organisation's meeting.
+    if session.branch is not None and not member.branch.path.startswith(session.branch.path):
+        raise Refused(f"本场竞答仅限{session.branch.name}的党员参加。", 403)
     try:
         with transaction.atomic():
             return LivePlayer.objects.create(
