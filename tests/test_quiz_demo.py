@@ -46,5 +46,8 @@ def test_the_demo_live_quiz_is_ready_to_start():
     demo.load_demo_quiz()
     session = LiveSession.objects.get()
     assert session.phase == "lobby" and session.allow_guests and len(session.drawn) == 8
+    # No public ranking of people unless the activity publishes a top N.
+    assert session.board == ("people" if session.activity.show_top else "branches")
+    assert session.board == "branches"
     session = live.step(session, "start", user_in("编辑", "editor"))
     assert session.phase == "question" and live.screen_state(session.pk)["question"]["stem"]
