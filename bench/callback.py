@@ -10,9 +10,9 @@ row), and 3 % of them a second time, as WeChat retries a late answer: half racin
 delivery on another connection, half a few hundred messages later. Each mode gets a fresh
 instance, migrated and seeded with reply rules (callback_seed.py), served by granian the way
 `manage.py serve` runs it by default (2 workers x 4 threads; the access log at WARNING as in
-bench/article.py; no task worker, as no message here makes a task):
-embedded is SQLite; scaled is PostgreSQL (database wz_bench_cb, created and dropped here)
-and Redis (keys under a prefix of this run's own).
+bench/article.py; no task worker, as no message here makes a task): embedded is SQLite;
+scaled is PostgreSQL (database wz_bench_cb, or --pg-database, created and dropped here) and
+Redis (keys under a prefix of this run's own).
 
 Each mode then gets a second run of the same length and mix at its target rate (1,000
 messages/s embedded, 1,500 scaled) on a fixed schedule: an open loop, as WeChat's servers
@@ -127,8 +127,8 @@ class Server:
         self.extra: dict[str, str] = {}
         if mode == "scaled":
             self.extra = {
-                "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}",
-                "REDIS_URL": REDIS_URL,
+                "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.pg_database}",
+                "REDIS_URL": args.redis_url,
                 "SECRET_KEY": secrets.token_urlsafe(40),
                 "CACHE_PREFIX": f"wzbenchcb{os.getpid()}",
             }
@@ -150,8 +150,8 @@ class Server:
         if self.mode == "baseline":
             return
         if self.mode == "scaled":
-            run([*PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"])
-            run([*PG_ADMIN, f"CREATE DATABASE {PG_DATABASE}"])
+            run([*PG_ADMIN, f"DROP DATABASE IF EXISTS {self.args.pg_database} WITH (FORCE)"])
+            run([*PG_ADMIN, f"CREATE DATABASE {self.args.pg_database}"])
         self.python("manage.py", "migrate", "--noinput", "-v0")
         self.python(str(BENCH_DIR / "callback_seed.py"), "seed")
 
@@ -191,10 +191,10 @@ class Server:
         if self.mode != "scaled":
             return
         try:
-            run([*PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"])
+            run([*PG_ADMIN, f"DROP DATABASE IF EXISTS {self.args.pg_database} WITH (FORCE)"])
             import redis
 
-            client = redis.Redis.from_url(REDIS_URL)
+            client = redis.Redis.from_url(self.args.redis_url)
             keys = list(client.scan_iter(f"{self.extra['CACHE_PREFIX']}:*"))
             if keys:
                 client.delete(*keys)
@@ -538,6 +538,12 @@ def parse_args() -> argparse.Namespace:
         default="wsgi",
         help="weizhi under granian's WSGI (as deploy/ runs it) or RSGI (as manage.py serve)",
     )
+    parser.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help="scaled mode's database, created and dropped here (two runs at once need two)",
+    )
+    parser.add_argument("--redis-url", default=REDIS_URL, help="scaled mode's Redis")
     parser.add_argument("--no-paced", action="store_true", help="skip the runs at the target rates")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline run")
     parser.add_argument("--profile", action="store_true", help="serve weizhi under cProfile")
