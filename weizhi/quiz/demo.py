@@ -8,8 +8,8 @@ from django.db import transaction
 
 from . import bank
 from .demo_questions import ALL
-from .live import draw, new_code
-from .models import Activity, Board, LiveSession, Phase, Question, stem_key
+from .live import default_board, draw, new_code
+from .models import Activity, LiveSession, Phase, Question, stem_key
 
 LIVE_TITLE = "主题党日现场竞答"
 
@@ -60,9 +60,7 @@ def _live_session() -> None:
     activity = Activity.objects.get(title=LIVE_TITLE)
     if activity.live_sessions.filter(phase=Phase.LOBBY).exists():
         return
-    # The board follows the activity, as when an editor opens one: names only with a top N.
-    board = Board.PEOPLE if activity.show_top else Board.BRANCHES
     LiveSession.objects.create(
         activity=activity, code=new_code(), allow_guests=True, seconds=20, drawn=draw(activity),
-        board=board,
+        board=default_board(activity),  # as when an editor opens one
     )  # fmt: skip

@@ -99,6 +99,12 @@ def draw(activity: Activity) -> list[dict]:
     return drawn
 
 
+def default_board(activity: Activity) -> str:
+    """The board a session shows unless its host chooses: names only if the activity
+    publishes a top N, organisations' averages otherwise."""
+    return Board.PEOPLE if activity.show_top else Board.BRANCHES
+
+
 def open_session(user, activity: Activity, *, branch: Branch | None = None, allow_guests=False,
                  board: str | None = None, seconds: int = 20) -> LiveSession:  # fmt: skip
     """``board`` left out follows the activity: names only if it publishes a top N."""
@@ -109,8 +115,7 @@ def open_session(user, activity: Activity, *, branch: Branch | None = None, allo
         raise Refused("支部书记只能为本组织主持现场竞答。", 403)
     if not 5 <= seconds <= 300:
         raise Refused("每题限时应在 5 到 300 秒之间。")
-    if not board:
-        board = Board.PEOPLE if activity.show_top else Board.BRANCHES
+    board = board or default_board(activity)
     drawn = draw(activity)
     if not drawn:
         raise Refused("题库里没有可用于现场竞答的选择题或判断题。", 409)
