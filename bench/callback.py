@@ -43,8 +43,8 @@ throughput left after Django, reply routing and the database. nginx cannot do th
 signature work, so it would only measure HTTP, which is not what costs here.
 
 --profile serves weizhi under cProfile (callback_profile.py) and prints where the time
-goes; --what-if serves it with the changes callback_whatif.py describes. Neither measures
-the code as it is, so neither can pass. Results go to bench/out/callback-<time>.json.
+goes; it does not measure the code as it is, so it cannot pass. Results go to
+bench/out/callback-<time>.json.
 """
 
 import argparse
@@ -168,8 +168,6 @@ class Server:
         elif self.args.profile:
             target, cwd = "callback_profile:application", ROOT
             env = {"PYTHONPATH": str(BENCH_DIR), "BENCH_PROFILE_DIR": str(self.var_dir)}
-        elif self.args.what_if:
-            target, cwd, env = "callback_whatif:application", ROOT, {"PYTHONPATH": str(BENCH_DIR)}
         elif self.args.interface == "rsgi":  # as manage.py serve runs it
             target, cwd, env = (
                 "weizhi.rsgi:application",
@@ -447,8 +445,8 @@ def report(result: dict) -> bool:
         c = r.get("checks")
         label = {
             "baseline": "baseline (protocol)",
-            "embedded": "embedded (SQLite)" + (" *" if result["what_if"] else ""),
-            "scaled": "scaled (PostgreSQL)" + (" *" if result["what_if"] else ""),
+            "embedded": "embedded (SQLite)",
+            "scaled": "scaled (PostgreSQL)",
         }
         ratio = f"{100 * r['rps'] / base['rps']:8.1f}%" if base else f"{'-':>9}"
         cols = (
@@ -489,8 +487,6 @@ def report(result: dict) -> bool:
             print(f"    {problem}")
     if busy:
         print("  WARNING: other processes were using the CPU; these numbers are not reliable")
-    if result["what_if"]:
-        print("  * served with callback_whatif.py's change (--what-if), not the code as it is")
     checks: dict[str, bool] = {}
     for r in runs:
         c = r["checks"]
@@ -547,9 +543,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-paced", action="store_true", help="skip the runs at the target rates")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline run")
     parser.add_argument("--profile", action="store_true", help="serve weizhi under cProfile")
-    parser.add_argument(
-        "--what-if", action="store_true", help="serve weizhi with callback_whatif.py's change"
-    )
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
     return parser.parse_args()
 
@@ -566,7 +559,6 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
         "commit": run(describe, cwd=ROOT).strip(),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "args": {k: str(v) for k, v in vars(args).items()},
-        "what_if": args.what_if,
         "runs": runs,
     }
 
@@ -584,7 +576,7 @@ def main() -> int:
         out = OUT_DIR / f"callback-{datetime.now():%Y%m%d-%H%M%S}.json"
         out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
         print(f"\nresults: {out.relative_to(ROOT)}")
-        return 0 if ok or args.profile or args.what_if else 1
+        return 0 if ok or args.profile else 1
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 2

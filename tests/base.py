@@ -15,3 +15,13 @@ def user_in(group_name: str, username: str | None = None):
 
 def superuser(username: str = "root"):
     return get_user_model().objects.create_superuser(username=username, password="p4ssw0rd-测试")
+
+
+def run_coroutine(coroutine):
+    """asyncio.run on a thread of its own: the browser tests' Playwright leaves an event loop
+    running on the main thread, where asyncio.run refuses to start another."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -63,3 +63,12 @@ def test_a_branch_cannot_be_put_under_its_own_descendant():
         t["general"].full_clean()
     with pytest.raises(ValueError):
         t["general"].save()
+
+
+def test_a_branch_is_within_itself_and_its_ancestors_only():
+    b = tree()
+    assert b["first"].is_within(b["first"]) and b["first"].is_within(b["top"])
+    assert b["first"].is_within(b["production"], b["general"])
+    assert not b["first"].is_within(b["second"]) and not b["first"].is_within(b["production"])
+    assert not b["top"].is_within(b["general"])
+    assert not b["first"].is_within()  # no organisations named: inside none

@@ -1,11 +1,13 @@
 """Handing in through the form: one short transaction whose number of queries is pinned, the
 same outcome as answering question by question, and the refusals of tampering kept."""
 
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -182,3 +184,112 @@ def test_awards_in_one_batch_come_out_as_one_after_another(branches):
     ]  # fmt: skip
     assert points.total(wang) == 6 == sum(o.points for o in outcomes) + 2
     assert all(o.entry.pk for o in outcomes if o.outcome == points.AWARDED)
+
+
+def test_awards_take_the_rules_a_caller_read_before(branches):
+    wang = member(branches["first"], "1001", name="王芳")
+    rules = points.rules_for(["quiz_finish", "quiz_full_score"])
+    rules["quiz_finish"].points = 5  # as if read before an editor changed it to 2
+    outcomes = points.award_many(wang, [("quiz_finish", "attempt:1")], rules=rules)
+    assert [(o.outcome, o.points) for o in outcomes] == [(points.AWARDED, 5)]
+    # A rule passed for an action not awarded is ignored; an action without one earns nothing.
+    assert points.award_many(wang, [("no_such_action", "x")], rules=rules)[0].outcome == (
+        points.NO_RULE
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_hand_ins_written_together_fail_one_by_one(branches):
+    """Hand-ins that arrive together are written in one transaction; when that fails, each
+    is written alone, and only the one at fault is refused."""
+    bank(4, 0, category="甲")
+    bank(4, 0, category="乙")
+    wang = member(branches["first"], "1001", name="王芳")
+    li = member(branches["first"], "1002", name="李明")
+    first = services.start(one_minute(category="甲", question_count=3), wang)
+    second = services.start(one_minute(category="乙", question_count=3), li)
+    jobs = [
+        services._prepare_hand_in(first.pk, wang, right_given, None),
+        services._prepare_hand_in(second.pk, li, right_given, None),
+    ]
+    # Deleted after the second form was marked and before it is written: its answer can no
+    # longer be stored, and the batch fails at its commit.
+    Question.objects.filter(pk=second.question_ids()[0]).delete()
+    services._write_hand_ins(jobs)
+    assert jobs[0].error is None
+    assert jobs[1].error is not None
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.finished and first.correct_count == 3
+    assert Answer.objects.filter(attempt=first).count() == 3
+    assert Entry.objects.filter(key=f"attempt:{first.pk}").count() == 1
+    assert not second.finished
+    assert not Answer.objects.filter(attempt=second).exists()
+    assert not Entry.objects.filter(key=f"attempt:{second.pk}").exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_hand_ins_written_together_are_each_their_own(branches):
+    bank(4, 0, category="甲")
+    people = [member(branches["first"], f"10{n:02d}", name=f"党员{n}") for n in range(4)]
+    activity = one_minute(category="甲", question_count=3)
+    attempts = [services.start(activity, p) for p in people]
+    jobs = [
+        services._prepare_hand_in(a.pk, p, right_given if n % 2 else lambda q: ["A"], None)
+        for n, (a, p) in enumerate(zip(attempts, people, strict=True))
+    ]
+    services._write_hand_ins(jobs)
+    assert all(job.error is None for job in jobs)
+    for n, attempt in enumerate(attempts):
+        attempt.refresh_from_db()
+        assert attempt.finished
+        assert attempt.correct_count == (3 if n % 2 else 0)
+        assert attempt.score == sum(a.points for a in attempt.answers.all())
+        assert Entry.objects.filter(key=f"attempt:{attempt.pk}", action="quiz_finish").count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_hand_in_that_fails_in_a_batch_is_refused_to_its_own_caller_only(branches):
+    """Three members hand in at once and their hand-ins are written as one batch; one of them
+    cannot be stored. The batch fails, each is written again alone, and only that member's
+    request gets the error: the others are finished, and nothing of the failed one is kept."""
+    bank(4, 0, category="甲")
+    bank(4, 0, category="乙")
+    people = [member(branches["first"], f"10{n:02d}", name=f"党员{n}") for n in range(3)]
+    fine = one_minute(category="甲", question_count=3)
+    doomed = one_minute(category="乙", question_count=3)
+    attempts = [services.start(doomed if n == 1 else fine, p) for n, p in enumerate(people)]
+    outcomes: dict[int, object] = {}
+
+    def hand_in(n: int) -> None:
+        try:
+            outcomes[n] = services.hand_in(attempts[n].pk, people[n], right_given)
+        except Exception as error:  # what this member's request would answer with
+            outcomes[n] = error
+        finally:
+            connection.close()
+
+    group = services._hand_ins
+    # Hold the writer's lock, as a batch being written does, so that all three queue up.
+    with group._writer_lock:
+        threads = [threading.Thread(target=hand_in, args=(n,)) for n in range(3)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(group._queue) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(group._queue) == 3, "the three hand-ins did not queue up"
+        # Marked and waiting; a question of the second is deleted before it is written.
+        Question.objects.filter(pk=attempts[1].question_ids()[0]).delete()
+    for t in threads:
+        t.join(30)
+    assert isinstance(outcomes[1], IntegrityError)
+    for n in (0, 2):
+        assert isinstance(outcomes[n], Attempt) and outcomes[n].correct_count == 3
+        attempts[n].refresh_from_db()
+        assert attempts[n].finished
+        assert Entry.objects.filter(key=f"attempt:{attempts[n].pk}").count() == 1
+    attempts[1].refresh_from_db()
+    assert not attempts[1].finished
+    assert not Answer.objects.filter(attempt=attempts[1]).exists()
+    assert not Entry.objects.filter(key=f"attempt:{attempts[1].pk}").exists()

@@ -173,6 +173,37 @@ def test_guests_join_with_a_name_only_when_the_host_allows(client, world):
     assert client.get(reverse("quiz:live_join", args=[open_.code])).url.endswith("/play/")
 
 
+def test_an_activity_limited_to_members_takes_no_guests(client, world):
+    _branches, activity, editor = world
+    activity.audience = "party"
+    activity.save()
+    client.force_login(editor)
+    refused = client.post(
+        reverse("quiz_live"), {"activity": activity.pk, "seconds": 20, "allow_guests": "on"}
+    )
+    assert refused.status_code == 200 and not LiveSession.objects.exists()
+    assert "限定了参与范围，不能允许访客参加" in refused.content.decode()
+
+    # A session that welcomed guests while the activity was open to everyone stops doing so
+    # when the activity is narrowed to party members.
+    activity.audience = "everyone"
+    activity.save()
+    session = opened(world, allow_guests=True)
+    seated = live.join_guest(session, "来宾乙")
+    session = live.step(session, "start", editor)
+    activity.audience = "party"
+    activity.save()
+    with pytest.raises(Refused, match="仅限党员"):  # a guest seated before cannot answer
+        live.answer(seated, 0, shown_right(session))
+    assert not LiveAnswer.objects.exists()
+    LivePlayer.objects.all().delete()
+    guest = Client()
+    page = guest.get(reverse("quiz:live_join", args=[session.code])).content.decode()
+    assert "以来宾身份加入" not in page and "仅限党员登录后参加" in page
+    joined = guest.post(reverse("quiz:live_join", args=[session.code]), {"name": "来宾甲"})
+    assert joined.status_code == 403 and not LivePlayer.objects.exists()
+
+
 def test_the_people_leaderboard_ranks_by_score(world):
     branches, _activity, editor = world
     session = live.step(opened(world, board="people"), "start", editor)

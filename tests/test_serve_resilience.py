@@ -4,9 +4,11 @@ thread, and a killed web worker or task worker is replaced while the site keeps 
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -102,10 +104,10 @@ def child_running(serve_pid: int, marker: str) -> int | None:
     return None
 
 
-def signed_text(content: str) -> tuple[str, bytes]:
+def signed_text(content: str, sender: str = "oResilienceTest") -> tuple[str, bytes]:
     fields = {
         "ToUserName": "gh_000000000000",
-        "FromUserName": "oResilienceTest",
+        "FromUserName": sender,
         "CreateTime": int(time.time()),
         "MsgType": "text",
         "Content": content,
@@ -139,6 +141,47 @@ def test_sixty_four_stalled_request_bodies_leave_the_site_and_the_callback_answe
         for sock in stalled:
             sock.close()
     assert proc.poll() is None
+
+
+def stored_messages(var_dir: Path, openid: str) -> list[tuple[str, int]]:
+    with sqlite3.connect(var_dir / "weizhi.sqlite3") as db:
+        return db.execute(
+            "SELECT content, duplicates FROM wechat_inboundmessage WHERE openid = ?"
+            " ORDER BY content",
+            (openid,),
+        ).fetchall()
+
+
+def test_messages_answered_from_the_event_loop_are_stored_once_and_answered_like_wsgi(server):
+    """Under RSGI the callback is answered by a coroutine once the process's writer thread has
+    stored the message: the same answer as the WSGI door's, every message kept once, and a
+    retry answered from the first delivery."""
+    from weizhi.wechat.callback.fastpath import CALLBACK_PATH
+
+    _proc, base, _port, log = server
+    sent = [signed_text(f"你好 {n}", sender="oLoop") for n in range(24)]
+    with httpx.Client(base_url=base, timeout=ANSWER_WITHIN) as client:
+
+        def post(request: tuple[str, bytes], rid: str = "") -> httpx.Response:
+            url, body = request
+            headers = {"Content-Type": "text/xml"} | ({"X-Request-ID": rid} if rid else {})
+            return client.post(url, content=body, headers=headers)
+
+        with ThreadPoolExecutor(max_workers=12) as pool:  # in flight together: one batch
+            answers = list(pool.map(post, sent))
+        first = post(sent[0], rid="f00dfeed")  # WeChat's retry of a late answer
+    for response in [*answers, first]:
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert response.headers["content-length"] == str(len(response.content))
+        assert response.text == "success"  # no rule answers these words: WeChat's "no reply"
+    assert first.headers["x-request-id"] == "f00dfeed"
+    assert len({r.headers["x-request-id"] for r in answers}) == len(answers)
+    stored = stored_messages(log.parent, "oLoop")
+    assert sorted(content for content, _ in stored) == sorted(f"你好 {n}" for n in range(24))
+    assert dict(stored)["你好 0"] == 1  # the retry counted, not stored again
+    assert sum(duplicates for _, duplicates in stored) == 1
+    assert CALLBACK_PATH in sent[0][0]
 
 
 def test_a_web_worker_killed_by_sigkill_is_replaced_and_the_site_keeps_answering(server):

@@ -1,13 +1,18 @@
 """The callback URL, end to end: WeChat's GET check, every message type in each mode,
 retries, and hostile requests."""
 
+import asyncio
+import io
+import logging
 import time
 
 import pytest
 
 from tests import wechat_sender as wx
 from tests import wsgi_entry
+from tests.base import run_coroutine
 from weizhi.audience.models import Follower
+from weizhi.core.logging import request_id_var
 from weizhi.wechat.account import current_account, forget_account
 from weizhi.wechat.models import InboundMessage
 from weizhi.wechat.protocol import MessageCrypto, Mode, callback_signature
@@ -257,7 +262,8 @@ def test_answering_a_message_costs_one_look_and_one_insert_once_rules_are_in_mem
     assert "INSERT" in queries.captured_queries[0]["sql"]
 
 
-@pytest.mark.django_db(transaction=True)  # foreign keys are checked when a transaction commits
+# Foreign keys are checked when a transaction commits.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_message_whose_rule_was_deleted_on_the_way_is_kept_without_it():
     from weizhi.wechat.account import current_callback_config
     from weizhi.wechat.callback import storage as services
@@ -379,14 +385,14 @@ def test_the_wsgi_entry_refuses_bad_requests_in_plain_text():
 def test_the_fast_path_checks_a_connection_only_after_it_sat_idle(db):
     from django.db import connection
 
-    from weizhi.wechat.callback import fastpath
+    from weizhi.core import steadyconn
 
     connection.ensure_connection()
     connection.weizhi_used_at = time.monotonic()
-    fastpath._before_message()
+    steadyconn.before_work()
     assert connection.health_check_done  # busy: no SELECT 1 round trip before this message
-    connection.weizhi_used_at = time.monotonic() - fastpath.HEALTHY_FOR - 1
-    fastpath._before_message()
+    connection.weizhi_used_at = time.monotonic() - steadyconn.HEALTHY_FOR - 1
+    steadyconn.before_work()
     assert not connection.health_check_done  # idle a while: checked before its first query
     connection.health_check_done = True
 
@@ -500,3 +506,140 @@ def test_a_number_out_of_range_is_a_400(client, msg_type, extra, caplog):
     assert response.status_code == 400
     assert "is out of range" in caplog.text
     assert not InboundMessage.objects.exists()
+
+
+REFUSE_INSERTS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_messages BEFORE INSERT ON wechat_inboundmessage"
+        " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_messages() RETURNS trigger AS"
+        " $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_messages BEFORE INSERT ON wechat_inboundmessage"
+        " FOR EACH ROW EXECUTE FUNCTION refuse_messages()",
+    ],
+}
+ALLOW_INSERTS = {
+    "sqlite": ["DROP TRIGGER refuse_messages"],
+    "postgresql": [
+        "DROP TRIGGER refuse_messages ON wechat_inboundmessage",
+        "DROP FUNCTION refuse_messages()",
+    ],
+}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_message_the_database_refuses_is_answered_busy_so_that_wechat_sends_it_again(
+    client, caplog
+):
+    """Never "success" for a message that is not kept: WeChat retries a 503, and the retry,
+    once the database is back, is stored and answered."""
+    from django.db import connection
+
+    from weizhi.wechat.models import ReplyRule
+
+    ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
+    message = wx.text("o-refused", "你好")
+    with connection.cursor() as cursor:
+        for sql in REFUSE_INSERTS[connection.vendor]:
+            cursor.execute(sql)
+    try:
+        response, _ = wx.post(client, message)
+    finally:
+        with connection.cursor() as cursor:
+            for sql in ALLOW_INSERTS[connection.vendor]:
+                cursor.execute(sql)
+    assert response.status_code == 503
+    assert response.content == b"busy"
+    assert not InboundMessage.objects.exists()
+    assert "could not store or answer" in caplog.text
+    response, reply = wx.post(client, message)  # WeChat's retry
+    assert response.status_code == 200
+    assert reply["Content"] == "您好！"
+    assert InboundMessage.objects.get().duplicates == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_the_event_loop_a_message_is_answered_once_stored_and_busy_when_refused(
+    monkeypatch, caplog
+):
+    """The RSGI door (fastpath.answer_on_loop): routed on a web thread, stored on the writer
+    thread, answered by the coroutine; a write the database refuses answers 503."""
+    from django.db import connection, connections
+
+    from weizhi.core.fastinsert import MAX_ROWS
+    from weizhi.core.groupcommit import BackgroundCommit
+    from weizhi.wechat.callback import fastpath, storage
+    from weizhi.wechat.models import ReplyRule
+
+    def close_after(call, *args):  # threads of this test leave no connection open
+        try:
+            return call(*args)
+        finally:
+            connections.close_all()
+
+    writer = BackgroundCommit(
+        lambda batch: close_after(storage._store_in_background, batch),
+        name="test-callback-writer",
+        max_batch=MAX_ROWS,
+    )
+    monkeypatch.setattr(storage, "_background", writer)
+
+    async def run(call, *args):
+        return await asyncio.to_thread(close_after, call, *args)
+
+    ReplyRule.objects.create(name="问候", trigger="keyword", keywords="你好", text="您好！")
+    via = wx.sender()
+    params, body = via.seal(message_xml(wx.text("o-loop", "你好")))
+
+    def deliver(rid: str = "feedc0de") -> tuple[int, dict, bytes]:
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": wx.URL,
+            "QUERY_STRING": "&".join(f"{k}={v}" for k, v in params.items()),
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "HTTP_X_REQUEST_ID": rid,
+        }
+        status, headers, answer = run_coroutine(fastpath.answer_on_loop(environ, run))
+        return status, dict(headers), answer
+
+    with connection.cursor() as cursor:
+        for sql in REFUSE_INSERTS[connection.vendor]:
+            cursor.execute(sql)
+    try:
+        refused = deliver()
+    finally:
+        with connection.cursor() as cursor:
+            for sql in ALLOW_INSERTS[connection.vendor]:
+                cursor.execute(sql)
+    assert refused[0] == 503 and refused[2] == b"busy"
+    assert not InboundMessage.objects.exists()
+    assert "could not store or answer" in caplog.text
+    status, headers, answer = deliver()  # WeChat's retry, the database back
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/xml")
+    assert headers["Content-Length"] == str(len(answer))
+    assert headers["X-Request-ID"] == "feedc0de"
+    assert via.open_reply(answer)["Content"] == "您好！"
+    assert InboundMessage.objects.get().openid == "o-loop"
+
+    # The writer thread logs on behalf of the request it stores: a retry's line has its id.
+    lines: list[tuple[str, str]] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append((record.getMessage(), request_id_var.get()))
+
+    handler = Lines(level=logging.INFO)
+    storage.log.addHandler(handler)
+    monkeypatch.setattr(storage.log, "level", logging.INFO)
+    try:
+        status, _, answer = deliver(rid="c0ffee00")
+    finally:
+        storage.log.removeHandler(handler)
+    assert status == 200 and via.open_reply(answer)["Content"] == "您好！"
+    assert [rid for line, rid in lines if "answered from the first delivery" in line] == [
+        "c0ffee00"
+    ]

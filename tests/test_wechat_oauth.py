@@ -159,7 +159,7 @@ def test_the_standalone_fake_authorizes_over_http(fake_wechat):
     assert httpx.get(url, params={**query, "appid": "wxother"}).status_code == 400
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_simulated_account_round_trip_works_through_the_in_process_fake(
     client, settings, live_server
 ):
@@ -357,7 +357,7 @@ def test_staff_without_the_simulators_permission_are_refused(client, bound_sim_f
     assert "开发者工具" in response.content.decode() and "code=" not in response.get("Location", "")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_stranger_gets_no_session_for_an_openid_of_their_choosing(
     client, settings, live_server, bound_sim_follower
 ):
@@ -373,7 +373,7 @@ def test_a_stranger_gets_no_session_for_an_openid_of_their_choosing(
     forget_account()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_code_the_fake_issued_in_one_browser_is_refused_in_another(
     settings, live_server, bound_sim_follower
 ):

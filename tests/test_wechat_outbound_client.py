@@ -190,7 +190,7 @@ in_memory_sqlite = pytest.mark.skipif(
 
 
 @in_memory_sqlite
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_asking_at_once_cause_one_stable_token_call(fake_wechat):
     # Two token stores are two processes' memories; the database is what they share.
     clients = [make_client(fake_wechat, tokens=TokenStore()) for _ in range(2)]
@@ -201,7 +201,7 @@ def test_two_threads_asking_at_once_cause_one_stable_token_call(fake_wechat):
 
 
 @in_memory_sqlite
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_told_the_token_is_invalid_force_one_refresh(fake_wechat):
     clients = [make_client(fake_wechat, tokens=TokenStore()) for _ in range(2)]
     for client in clients:
@@ -244,7 +244,7 @@ print(client.tokens.access_token(client), flush=True)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite file case")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_processes_on_one_sqlite_file_cause_one_stable_token_call(fake_wechat, tmp_path):
     import sqlite3
     import subprocess

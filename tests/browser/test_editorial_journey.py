@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.base import user_in
@@ -32,7 +33,7 @@ def login(page, base: str, username: str) -> None:
 def approve_from_dashboard(page, base: str, reviewer: str, title: str) -> None:
     login(page, base, reviewer)
     row = page.locator("tr", has_text=title)
-    assert row.is_visible(), f"{reviewer} does not see the article awaiting review"
+    expect(row, f"{reviewer} does not see the article awaiting review").to_be_visible()
     row.locator("button[aria-label], .w-dropdown__toggle").last.click()
     row.locator("button, a", has_text="批准").first.click()
     page.wait_for_load_state("networkidle")
@@ -75,7 +76,7 @@ def test_an_article_passes_three_reviews_and_appears_on_the_reader_site(live_ser
 
     desktop.context.clear_cookies()
     desktop.goto(f"{base}/yixian/")
-    assert desktop.locator(".card h3", has_text="检修班组的一天").is_visible()
+    expect(desktop.locator(".card h3", has_text="检修班组的一天")).to_be_visible()
 
 
 def test_a_scheduled_article_appears_at_its_time(live_server, phone):
@@ -93,4 +94,4 @@ def test_a_scheduled_article_appears_at_its_time(live_server, phone):
     time.sleep(3.2)
     publish_scheduled_pages.enqueue()  # the scheduler's next tick
     phone.reload()
-    assert phone.locator(".card h3", has_text="零点发布的通知").is_visible()
+    expect(phone.locator(".card h3", has_text="零点发布的通知")).to_be_visible()

@@ -2,6 +2,7 @@
 branch secretary answers it in the admin, and the member reads the answer on 我的留言."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.test_audience_support import member, secretary_of, tree, user_in
@@ -58,12 +59,11 @@ def test_a_handler_answers_a_dispatched_item(live_server, plain_phone, desktop):
     admin_login(desktop, base, "sec")
     desktop.goto(f"{base}/admin/inbox/")
     desktop.locator("a", has_text="宿舍三楼热水器").click()
-    assert desktop.locator("select[name=branch]").count() == 0  # handlers do not dispatch
     desktop.select_option("select[name=snippet]", label="已了解")
+    expect(desktop.locator("select[name=branch]")).to_have_count(0)  # handlers do not dispatch
     screenshot(desktop, "inbox-handler-answers")
     desktop.locator("button", has_text="发送答复").click()
-    desktop.wait_for_load_state("networkidle")
-    assert "已答复" in desktop.locator("[data-status]").inner_text()
+    expect(desktop.locator("[data-status]")).to_contain_text("已答复")
     assert "已送达" in desktop.locator(".inbox-delivery").first.inner_text()
     item.refresh_from_db()
     assert item.status == "replied" and item.messages.last().sent_by.username == "sec"

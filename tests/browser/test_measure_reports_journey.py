@@ -3,6 +3,7 @@ list, opens it (charts drawn), and prints it: the print media hides the page's t
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.base import user_in
@@ -55,11 +56,11 @@ def test_an_editor_makes_a_monthly_report_opens_and_prints_it(live_server, deskt
     for i in range(charts.count()):
         box = charts.nth(i).bounding_box()
         assert box and box["width"] > 300 and box["height"] > 20, i
-    assert desktop.locator(".report-tools").is_visible()
+    expect(desktop.locator(".report-tools")).to_be_visible()
     screenshot(desktop, "report-page")
 
     desktop.emulate_media(media="print")
-    assert not desktop.locator(".report-tools").is_visible()
+    expect(desktop.locator(".report-tools")).to_be_hidden()
     screenshot(desktop, "report-print")
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = desktop.pdf(path=str(ARTIFACTS / "report.pdf"), format="A4", print_background=True)

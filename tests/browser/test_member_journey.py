@@ -6,6 +6,7 @@ import re
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from weizhi.audience import identity
@@ -107,4 +108,4 @@ def test_a_follower_binds_their_wechat_by_proof_and_sees_my_profile(live_server,
     phone.wait_for_url(SIGNED_OUT)
     phone.goto(live_server.url + "/me/")
     phone.wait_for_url("**/me/login/")
-    assert phone.get_by_role("heading", name="党员登录").is_visible()
+    expect(phone.get_by_role("heading", name="党员登录")).to_be_visible()

@@ -3,6 +3,7 @@ feed items in the 党建资讯 column and the weather box on the home page, on a
 
 import pytest
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.base import user_in
@@ -46,7 +47,7 @@ def test_an_editor_reposts_a_feed_item_into_a_draft(live_server, desktop, site):
     desktop.wait_for_url(base + "/admin/")
     desktop.goto(base + "/admin/news/items/")
     row = desktop.locator("tr", has_text="把基层党组织建成坚强战斗堡垒")
-    assert row.is_visible()
+    expect(row).to_be_visible()
     screenshot(desktop, "news-items")
     row.locator("button", has_text="转载").click()
     desktop.wait_for_url("**/admin/pages/*/edit/")

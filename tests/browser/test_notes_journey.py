@@ -7,6 +7,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.notes_support import GPS_IFD, jpeg
@@ -76,7 +77,7 @@ def test_a_member_sends_a_note_from_a_phone_and_it_reaches_the_gallery(
     box.wait_for(state="visible")
     assert box.locator(".note-lb-count").inner_text() == "1 / 2"
     phone.locator(".note-lb-next").click()
-    assert box.locator(".note-lb-count").inner_text() == "2 / 2"
+    expect(box.locator(".note-lb-count")).to_have_text("2 / 2")
     width = phone.evaluate("document.querySelector('.note-lightbox img').naturalWidth")
     assert width > 0  # the photo really loaded
     screenshot(phone, "notes-lightbox")

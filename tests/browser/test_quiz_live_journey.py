@@ -6,6 +6,7 @@ the screen and each phone learns its own result; the host ends the session."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.base import user_in
 from tests.browser.conftest import screenshot
@@ -47,7 +48,7 @@ def test_a_host_runs_a_live_quiz_with_two_phones(live_server, desktop, phone, pl
     desktop.wait_for_url(re.compile(r"/admin/quiz/live/\d+/$"))
     session = LiveSession.objects.get()
     assert desktop.locator("[data-code]").inner_text() == session.code
-    assert desktop.locator(".live-qr svg").is_visible()
+    expect(desktop.locator(".live-qr svg")).to_be_visible()
 
     # The member scans the code in WeChat and signs in; the guest types a name.
     phone.goto(f"{base}/quiz/live/?code={session.code}")

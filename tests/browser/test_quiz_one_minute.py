@@ -6,6 +6,7 @@ test left alone until its time runs out is handed in by itself."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.quiz_support import PASSWORD, bank, one_minute
@@ -66,7 +67,7 @@ def test_a_member_takes_the_one_minute_test_on_a_phone(live_server, phone):
     after = seconds_left(phone)
     assert after < 60 and after <= before
     assert Attempt.objects.count() == 1
-    assert phone.locator("fieldset.question").nth(0).get_by_text("已保存").is_visible()
+    expect(phone.locator("fieldset.question").nth(0).get_by_text("已保存")).to_be_visible()
 
     for i in range(2, 5):
         box = phone.locator("fieldset.question").nth(i)
@@ -78,8 +79,8 @@ def test_a_member_takes_the_one_minute_test_on_a_phone(live_server, phone):
     attempt = Attempt.objects.get()
     assert attempt.finished and Answer.objects.filter(attempt=attempt).count() == 5
     assert phone.locator("[data-score]").inner_text() == str(attempt.score)
-    assert phone.get_by_text("正确答案").first.is_visible()
-    assert phone.get_by_text(re.compile("^解析：")).first.is_visible()
+    expect(phone.get_by_text("正确答案").first).to_be_visible()
+    expect(phone.get_by_text(re.compile("^解析：")).first).to_be_visible()
     screenshot(phone, "quiz-one-minute-result")
 
 
@@ -92,7 +93,7 @@ def test_a_test_left_alone_is_handed_in_when_time_is_up(live_server, phone):
     phone.wait_for_url(re.compile(r"/quiz/attempt/\d+/$"))
     phone.locator("fieldset.question").first.locator("label.choice").first.click()
     phone.wait_for_url(re.compile(r"/result/$"), timeout=20_000)
-    assert phone.get_by_text("时间到，已自动交卷").is_visible()
+    expect(phone.get_by_text("时间到，已自动交卷")).to_be_visible()
     attempt = Attempt.objects.get()
     assert attempt.finished and attempt.answers.count() <= 1
     screenshot(phone, "quiz-one-minute-time-up")

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, PLAIN_UA, screenshot
 from tests.quiz_support import PASSWORD
@@ -73,15 +74,16 @@ def test_a_member_records_a_reading_with_the_phone_microphone(
     page.get_by_label(re.compile("同意编辑将我的朗读")).check()
     screenshot(page, "readaloud-clip")
     stop = page.get_by_role("button", name="结束并提交")
-    assert not stop.is_visible()
+    expect(stop).to_be_hidden()
     record.click()
     page.get_by_text(re.compile(r"正在录音 [2-9] 秒")).wait_for()
-    assert stop.is_visible() and not record.is_visible()
+    expect(stop).to_be_visible()
+    expect(record).to_be_hidden()
     screenshot(page, "readaloud-recording")
     stop.click()
     page.wait_for_url(re.compile(r"/readaloud/readings/\d+/$"))
     page.get_by_text("打卡成功").wait_for()
-    assert page.get_by_text("誓词是党员对党的庄严承诺。").is_visible()
+    expect(page.get_by_text("誓词是党员对党的庄严承诺。")).to_be_visible()
     screenshot(page, "readaloud-result")
     reading = Reading.objects.get()
     assert reading.member == person and reading.clip == c and reading.consent

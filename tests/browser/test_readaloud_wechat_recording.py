@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.readaloud_support import clip
@@ -108,7 +109,7 @@ def test_an_expired_recording_is_told_and_the_member_may_record_again(
     phone.get_by_role("button", name="开始录音").click()
     phone.get_by_role("button", name="结束并提交").click()
     phone.get_by_text(re.compile("微信已不再保存这段录音")).wait_for()
-    assert phone.get_by_role("button", name="开始录音").is_visible()
+    expect(phone.get_by_role("button", name="开始录音")).to_be_visible()
     assert "uploadVoice" in calls(phone) and not Reading.objects.exists()
     screenshot(phone, "readaloud-wechat-expired")
 

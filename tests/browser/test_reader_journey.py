@@ -1,6 +1,7 @@
 """A member on a phone inside WeChat: home → a column → an article → like it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import screenshot
@@ -26,13 +27,13 @@ def test_a_reader_opens_a_column_reads_an_article_and_likes_it(live_server, phon
     factories.article(factories.column("toutiao"), title="头条新闻一则")
 
     phone.goto(live_server.url + "/")
-    assert phone.locator(".tabs a", has_text="聚焦一线").is_visible()
+    expect(phone.locator(".tabs a", has_text="聚焦一线")).to_be_visible()
     screenshot(phone, "reader-home")
 
     phone.locator(".tabs a", has_text="聚焦一线").click()
     phone.wait_for_url("**/yixian/")
     assert phone.locator("h1.column-title").inner_text() == "聚焦一线"
-    assert phone.locator(".card h3", has_text="暴雨中的值守").is_visible()
+    expect(phone.locator(".card h3", has_text="暴雨中的值守")).to_be_visible()
 
     phone.locator(".card h3", has_text="暴雨中的值守").click()
     phone.wait_for_selector(".story-head h1")
@@ -63,7 +64,7 @@ def test_search_finds_an_article_in_the_browser(live_server, phone):
     phone.fill(".topsearch input", "抗洪")
     phone.press(".topsearch input", "Enter")
     phone.wait_for_url("**/search/?q=*")
-    assert phone.locator(".card h3", has_text="防汛演练").is_visible()
+    expect(phone.locator(".card h3", has_text="防汛演练")).to_be_visible()
     screenshot(phone, "reader-search")
 
 

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import screenshot
@@ -56,12 +57,12 @@ def test_tags_the_folded_text_version_and_marked_search_words(live_server, phone
     infographic.save_revision().publish()
     phone.goto(live_server.url + infographic.url)
     text = phone.get_by_text("防汛责任落实到人")
-    assert not text.is_visible()
+    expect(text).to_be_hidden()
     summary = phone.locator(".text-version summary")
     assert summary.inner_text() == "查看文字版"
     assert summary.bounding_box()["height"] >= 44
     summary.click()
-    assert text.is_visible()
+    expect(text).to_be_visible()
 
     home = factories.site_home()
     topic = home.add_child(instance=TopicPage(title="防汛专题", intro="汛期工作一览"))

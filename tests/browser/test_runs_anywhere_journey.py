@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import screenshot
@@ -53,7 +54,7 @@ def test_a_demo_clip_plays_and_every_address_stays_on_this_host_and_port(live_se
             })"""
         )
         assert played > 0.5
-        assert phone.locator(".video-error").is_hidden()
+        expect(phone.locator(".video-error")).to_be_hidden()
         phone.evaluate("() => document.querySelector('.video video').pause()")
         screenshot(phone, "video-plays")
         for address in phone.evaluate(ADDRESSES):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.base import user_in
@@ -95,8 +96,8 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
     page.get_by_role("button", name="公众号").click()
     page.get_by_role("link", name="公众号模拟器").click()
     page.wait_for_url(base + "/admin/wechat/simulator/")
-    assert page.locator(".wz-sim__menu-item", has_text="联系我们").is_visible()
-    assert page.locator(".wz-sim__menu-item", has_text="最新文章").is_hidden()
+    expect(page.locator(".wz-sim__menu-item", has_text="联系我们")).to_be_visible()
+    expect(page.locator(".wz-sim__menu-item", has_text="最新文章")).to_be_hidden()
 
     page.fill("[data-remark]", "小王")
     page.get_by_role("button", name="新建模拟粉丝").click()
@@ -106,7 +107,7 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
     follow.click()
     welcome = page.locator(".wz-sim__row--account .wz-sim__bubble", has_text="欢迎关注微智")
     welcome.wait_for()
-    assert page.locator(".wz-sim__system", has_text="关注了公众号").is_visible()
+    expect(page.locator(".wz-sim__system", has_text="关注了公众号")).to_be_visible()
 
     page.fill("[data-text]", "党章")
     page.get_by_role("button", name="发送", exact=True).click()
@@ -114,17 +115,17 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
     answer.wait_for()
     link = answer.locator("a", has_text="点此阅读")
     assert link.get_attribute("href") == "https://www.12371.cn/"
-    assert page.locator(".wz-sim__rule", has_text="命中规则：党章学习").is_visible()
+    expect(page.locator(".wz-sim__rule", has_text="命中规则：党章学习")).to_be_visible()
 
     page.locator(".wz-sim__menu-item", has_text="学习").click()
     shot(page, "menu")
     page.locator(".wz-sim__submenu .wz-sim__menu-item", has_text="最新文章").click()
-    assert page.locator(".wz-sim__submenu").first.is_hidden()
+    expect(page.locator(".wz-sim__submenu").first).to_be_hidden()
     cards = page.locator(".wz-sim__news").last
     cards.wait_for()
     assert cards.locator(".wz-sim__news-title").count() == 3
     assert cards.locator(".wz-sim__news-title").first.inner_text() == "党章学习心得"
-    assert page.locator(".wz-sim__system", has_text="点击菜单「最新文章」").is_visible()
+    expect(page.locator(".wz-sim__system", has_text="点击菜单「最新文章」")).to_be_visible()
     cover = cards.locator("img.wz-sim__news-pic").first
     # The card is in the page before its picture has arrived: wait for the load (or the error).
     loaded = cover.evaluate(
@@ -142,8 +143,8 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
     late = page.locator(".wz-sim__exchange", has_text="正在搜索").locator(".wz-sim__tag")
     late.wait_for()
     assert late.inner_text() == "客服消息"
-    assert page.locator(".wz-sim__news-title", has_text="检修班组的一天").last.is_visible()
-    assert page.locator(".wz-sim__voice-mark").last.is_visible()
+    expect(page.locator(".wz-sim__news-title", has_text="检修班组的一天").last).to_be_visible()
+    expect(page.locator(".wz-sim__voice-mark").last).to_be_visible()
 
     page.locator("[data-raw] summary").click()
     assert "<Encrypt>" in page.locator("[data-raw-sent]").inner_text()
@@ -157,7 +158,7 @@ def test_an_editor_tries_the_reply_rules_in_the_simulator(live_server, desktop, 
 
     page.get_by_role("button", name="取消关注").click()
     page.locator(".wz-sim__system", has_text="取消关注了公众号").wait_for()
-    assert page.locator("[data-follow]").is_visible()
+    expect(page.locator("[data-follow]")).to_be_visible()
 
 
 def test_the_simulator_says_what_is_wrong_in_chinese(live_server, desktop):
@@ -181,7 +182,7 @@ def test_the_simulator_says_what_is_wrong_in_chinese(live_server, desktop):
     page.fill("[data-text]", "没有规则的话")
     page.get_by_role("button", name="发送", exact=True).click()
     page.locator(".wz-sim__system", has_text="没有匹配的规则").wait_for()
-    assert error.is_hidden()
+    expect(error).to_be_hidden()
     shot(page, "errors")
 
 
@@ -218,4 +219,4 @@ def test_a_late_answer_appears_in_the_chat_when_the_worker_sends_it(live_server,
     late = page.locator(".wz-sim__exchange", has_text="正在搜索").locator(".wz-sim__tag")
     late.wait_for(timeout=10_000)  # the page polls every two seconds
     assert waiting.count() == 0
-    assert page.locator(".wz-sim__news-title", has_text="全面从严治党永远在路上").is_visible()
+    expect(page.locator(".wz-sim__news-title", has_text="全面从严治党永远在路上")).to_be_visible()

@@ -4,6 +4,7 @@ at a meeting by its QR code; on a desktop: the results page draws its charts."""
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from tests.base import superuser
 from tests.browser.conftest import screenshot
@@ -53,7 +54,7 @@ def test_a_member_answers_a_survey_with_logic_on_a_phone(live_server, plain_phon
     screenshot(plain_phone, "survey-page-1")
     plain_phone.get_by_role("button", name="下一页").click()
     plain_phone.wait_for_url("**?p=2")
-    assert plain_phone.get_by_text("没有参加的原因").is_visible()
+    expect(plain_phone.get_by_text("没有参加的原因")).to_be_visible()
     assert plain_phone.get_by_text("请为活动打分").count() == 0
     # "Other" without saying what: the page says so and keeps the choice.
     plain_phone.get_by_text("其他", exact=True).click()
@@ -84,11 +85,11 @@ def test_a_member_checks_in_by_scanning_the_code(live_server, plain_phone):
     sign_in(plain_phone, signed_in(zhang), live_server.url)
     plain_phone.goto(f"{live_server.url}/s/checkin/{meeting.pk}/{checkin.code(meeting)}/")
     plain_phone.get_by_role("button", name="确认签到").click()
-    assert plain_phone.get_by_text("签到成功").is_visible()
+    expect(plain_phone.get_by_text("签到成功")).to_be_visible()
     screenshot(plain_phone, "survey-checkin")
     assert CheckIn.objects.filter(meeting=meeting, member=zhang).exists()
     plain_phone.goto(f"{live_server.url}/s/checkin/{meeting.pk}/1-forged/")
-    assert plain_phone.get_by_text("已经签到过").is_visible()
+    expect(plain_phone.get_by_text("已经签到过")).to_be_visible()
 
 
 def test_the_results_page_draws_its_charts(live_server, desktop):

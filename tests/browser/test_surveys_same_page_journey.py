@@ -2,6 +2,7 @@
 and disappears as the member answers, and what the hidden question held is not sent."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_surveys_journey import sign_in
@@ -29,17 +30,20 @@ def test_a_same_page_question_shows_and_hides_as_the_member_answers(live_server,
     sign_in(plain_phone, signed_in(zhang), live_server.url)
     plain_phone.goto(f"{live_server.url}/s/{s.pk}/")
     rating, improve = plain_phone.locator("#q-Q2"), plain_phone.locator("#q-Q3")
-    assert not rating.is_visible() and not improve.is_visible()
+    expect(rating).to_be_hidden()
+    expect(improve).to_be_hidden()
     plain_phone.get_by_text("参加了", exact=True).click()
-    assert rating.is_visible() and not improve.is_visible()
+    expect(rating).to_be_visible()
+    expect(improve).to_be_hidden()
     rating.get_by_text("1★").click()
-    assert improve.is_visible()
+    expect(improve).to_be_visible()
     improve.get_by_role("textbox").fill("时间太长")
     screenshot(plain_phone, "survey-same-page-shown")
     rating.get_by_text("5★").click()
-    assert not improve.is_visible()
+    expect(improve).to_be_hidden()
     plain_phone.get_by_text("没有参加").click()
-    assert not rating.is_visible() and improve.is_visible()
+    expect(rating).to_be_hidden()
+    expect(improve).to_be_visible()
     screenshot(plain_phone, "survey-same-page-other-branch")
     plain_phone.get_by_text("参加了", exact=True).click()
     rating.get_by_text("4★").click()

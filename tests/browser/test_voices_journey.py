@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from PIL import Image as PILImage
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import screenshot
@@ -57,7 +58,7 @@ def test_a_member_comments_on_a_phone_and_it_shows_once_selected(live_server, pl
     plain_phone.get_by_role("link", name="查看全部留言 / 写留言").click()
     plain_phone.get_by_label("写留言（王芳）").fill("认真学习，<b>受益匪浅</b> https://example.org")
     plain_phone.get_by_role("button", name="提交留言").click()
-    assert "精选后对所有人可见" in plain_phone.locator(".notice").inner_text()
+    expect(plain_phone.locator(".notice")).to_contain_text("精选后对所有人可见")
     mine = plain_phone.locator(".comment").first
     assert "待精选，仅自己可见" in mine.inner_text()
     assert "<b>受益匪浅</b>" in mine.locator(".comment-text").inner_text()

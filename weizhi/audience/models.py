@@ -153,6 +153,10 @@ class Branch(models.Model):
         if self.pk and self.parent_id and self.parent.path.startswith(self.path):
             raise ValidationError({"parent": "上级组织不能是它自己或它的下级组织。"})
 
+    def is_within(self, *ancestors: "Branch") -> bool:
+        """This organisation is one of `ancestors` or below one of them."""
+        return any(self.path.startswith(a.path) for a in ancestors)
+
     @property
     def indented_name(self) -> str:
         return "\u3000" * (self.depth - 1) + self.name

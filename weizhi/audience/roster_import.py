@@ -15,8 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from weizhi.core.xlsx import XlsxWriter
 
@@ -227,6 +225,9 @@ def _drop_downs(out: XlsxWriter, statuses: list[str], paths: list[str], tags: li
     lists.sheet_state = "hidden"
     roster = out.workbook["名册"]
     last_row = settings.IMPORT_MAX_ROWS + 1
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     columns = {key: get_column_letter(i) for i, (_, key, _) in enumerate(COLUMNS, start=1)}
     for key, source, items, strict, prompt in (
         ("status", "A", statuses, True, "请从列表中选择政治面貌。"),

@@ -6,7 +6,6 @@ import re
 
 from django.utils import timezone
 from django.utils.text import slugify
-from pypinyin import lazy_pinyin
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.models import Page
 
@@ -14,6 +13,8 @@ MAX_LENGTH = 40
 
 
 def readable_slug(title: str) -> str:
+    from pypinyin import lazy_pinyin  # ~58 MB of dictionaries: only in a process that names pages
+
     spelled = "-".join(lazy_pinyin(title))
     slug = slugify(spelled)[: MAX_LENGTH + 1]
     if len(slug) > MAX_LENGTH:

@@ -20,7 +20,7 @@ import queue
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from granian.rsgi import ProtocolClosed
@@ -36,14 +36,28 @@ WHOLE_RESPONSE_BYTES = 1024 * 1024
 TEXT = [("content-type", "text/plain; charset=utf-8")]
 
 
+# A request answered on the event loop rather than by the WSGI application: called with the
+# request's WSGI environ (its body read in full) and `run(call, *args)`, which runs a call on
+# one of the pool's threads; gives (status, headers, body).
+Route = Callable[[dict, Callable[..., Awaitable[Any]]], Awaitable[tuple[int, list, bytes]]]
+
+
 class BodyFirstApp:
     """An RSGI application that answers each request with `app`, a WSGI application, on a
-    pool of `threads` threads, once the request's body has been read in full."""
+    pool of `threads` threads, once the request's body has been read in full. The requests
+    named in `routes` (method, path) are answered by their coroutine instead."""
 
     def __init__(
-        self, app: Callable, *, threads: int, body_idle_seconds: float, max_body_bytes: int
+        self,
+        app: Callable,
+        *,
+        threads: int,
+        body_idle_seconds: float,
+        max_body_bytes: int,
+        routes: Mapping[tuple[str, str], Route] | None = None,
     ) -> None:
         self.app = app
+        self.routes = dict(routes or {})
         self.threads = threads
         self.body_idle_seconds = body_idle_seconds
         self.max_body_bytes = max_body_bytes
@@ -84,6 +98,15 @@ class BodyFirstApp:
             request_log.end()
         environ = self._environ(scope, body)
         loop = asyncio.get_running_loop()
+        route = self.routes.get((scope.method, scope.path))
+        if route is not None:
+            try:
+                whole = await self._answer_route(route, environ, loop)
+            finally:
+                if body is not EMPTY:
+                    body.close()
+            protocol.response_bytes(*whole)
+            return
         try:
             whole = await self.pool.run(loop, self._call, environ, loop, protocol)
         finally:
@@ -91,6 +114,20 @@ class BodyFirstApp:
                 body.close()
         if whole is not None:
             protocol.response_bytes(*whole)
+
+    async def _answer_route(
+        self, route: Route, environ: dict, loop: asyncio.AbstractEventLoop
+    ) -> tuple[int, list, bytes]:
+        def run(call: Callable, *args: Any) -> asyncio.Future:
+            return self.pool.run(loop, call, *args)
+
+        try:
+            return await route(environ, run)
+        except Exception:
+            log.exception(
+                "unhandled error in %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
+            )
+            return 500, TEXT, "服务器出错，请稍后再试。".encode()
 
     async def _read_body(self, scope: Any, protocol: Any) -> tuple[Any, tuple | None]:
         declared = scope.headers.get("content-length")
@@ -105,24 +142,24 @@ class BodyFirstApp:
             return EMPTY, (413, "请求内容过大。".encode())
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by __rsgi__
         size = 0
-        chunks = protocol.__aiter__()
+        loop = asyncio.get_running_loop()
         try:
-            while True:
-                try:
-                    chunk = await asyncio.wait_for(chunks.__anext__(), self.body_idle_seconds)
-                except StopAsyncIteration:
-                    break
-                size += len(chunk)
-                if size > self.max_body_bytes:
-                    log.warning(
-                        "request body refused: over %d bytes for %s %s",
-                        self.max_body_bytes,
-                        scope.method,
-                        scope.path[:200],
-                    )
-                    body.close()
-                    return EMPTY, (413, "请求内容过大。".encode())
-                body.write(chunk)
+            # One timeout for the whole body, moved on by every chunk: an idle timeout without
+            # a task per chunk (asyncio.wait_for wraps each wait in a new task).
+            async with asyncio.timeout(self.body_idle_seconds) as idle:
+                async for chunk in protocol:
+                    idle.reschedule(loop.time() + self.body_idle_seconds)
+                    size += len(chunk)
+                    if size > self.max_body_bytes:
+                        log.warning(
+                            "request body refused: over %d bytes for %s %s",
+                            self.max_body_bytes,
+                            scope.method,
+                            scope.path[:200],
+                        )
+                        body.close()
+                        return EMPTY, (413, "请求内容过大。".encode())
+                    body.write(chunk)
         except TimeoutError:
             log.warning(
                 "request body timed out: %d bytes in, then %.0f s of silence, for %s %s from %s",

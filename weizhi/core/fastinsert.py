@@ -15,6 +15,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
+from weizhi.core.sql import placeholders
+
 _PLAIN = (str, int, bool, type(None))
 # Rows per statement: far below SQLite's 32,766 parameters for any of our tables.
 MAX_ROWS = 200
@@ -98,7 +100,7 @@ class FastInsert:
 
     @functools.lru_cache(maxsize=128)  # noqa: B019 — statements live as long as the process
     def _sql(self, vendor: str, count: int) -> str:
-        one_row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        one_row = f"({placeholders(len(self.fields))})"
         return (
             f"INSERT INTO {self._table()} ({self._columns()}) "  # noqa: S608
             f"VALUES {', '.join([one_row] * count)} {self._tail()}"

@@ -1,11 +1,24 @@
 """Request context for log lines: every line carries the id of the request it belongs to."""
 
+import contextlib
 import contextvars
 import json
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+@contextlib.contextmanager
+def logging_for(request_id: str) -> Iterator[None]:
+    """Log lines (and tasks enqueued) meanwhile carry `request_id`: for work done on behalf of
+    a request on another thread, such as a writer thread storing a batch of requests."""
+    token = request_id_var.set(request_id)
+    try:
+        yield
+    finally:
+        request_id_var.reset(token)
 
 
 class RequestContextFilter(logging.Filter):

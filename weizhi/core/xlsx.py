@@ -28,10 +28,6 @@ from typing import IO, Any, NoReturn
 from xml.parsers import expat
 
 from django.conf import settings
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 
 log = logging.getLogger(__name__)
 
@@ -467,10 +463,15 @@ class XlsxWriter:
     it stays text even when someone edits the cell, and comes back unchanged on import."""
 
     def __init__(self) -> None:
+        # openpyxl takes ~27 MB in each process that imports it: only those that write.
+        from openpyxl import Workbook
+
         self.workbook = Workbook(write_only=True)
 
     def sheet(self, title: str, widths: Iterable[float] = ()) -> Callable[[Iterable[Any]], None]:
         """A new sheet; returns the function that appends a row to it."""
+        from openpyxl.utils import get_column_letter
+
         sheet = self.workbook.create_sheet(title)
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
@@ -486,13 +487,18 @@ class XlsxWriter:
         return out.getvalue()
 
 
+# The C0 control characters XML 1.0 does not allow (all but tab, newline and return).
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _cell(sheet: Any, value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    # Control characters other than tab and newlines are not allowed in the XML at all.
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = _NOT_IN_XML.sub("", value)
     if not value.startswith(FORMULA_TRIGGERS):
         return value
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     cell.quotePrefix = True

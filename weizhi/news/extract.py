@@ -11,8 +11,6 @@ from datetime import date
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-import trafilatura
-
 DATELINE = re.compile(r"(来源[:：]|\d{4}[-年./]\d{1,2}[-月./]\d{1,2}.{0,12}(来源|作者|编辑|发布))")
 MIN_TEXT = 40  # characters of body text, below which a page is not an article
 
@@ -49,6 +47,8 @@ class Extracted:
 
 
 def extract(html: str, url: str) -> Extracted:
+    import trafilatura  # ~31 MB: only in the process that reads news pages
+
     xml = trafilatura.extract(
         html,
         url=url,

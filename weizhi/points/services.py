@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from weizhi.audience.models import Follower, Member
 from weizhi.core.fastinsert import FastInsert
+from weizhi.core.sql import placeholders
 
 from .models import Entry, Rule
 
@@ -64,7 +66,12 @@ def award(who: Who, action: str, key: str, *, points: int | None = None, at=None
 
 
 def award_many(
-    who: Who, wanted: list[tuple[str, str]], *, points: int | None = None, at=None
+    who: Who,
+    wanted: list[tuple[str, str]],
+    *,
+    points: int | None = None,
+    at=None,
+    rules: dict[str, Rule] | None = None,
 ) -> list[Award]:
     """``award`` for several (action, key) pairs of one person at once, in a few statements
     whatever their number: the rules, the lock, the ledger rows that decide duplicates and
@@ -73,8 +80,15 @@ def award_many(
     Quiz hand-ins award inside their own transaction, hundreds a second: the reads are plain
     SQL (the ORM's query building cost more than the queries), and the INSERT skips a row
     another writer stored meanwhile (ON CONFLICT DO NOTHING) instead of failing the caller's
-    transaction; that row's outcome is DUPLICATE."""
-    rules = _rules({a for a, _ in wanted})
+    transaction; that row's outcome is DUPLICATE.
+
+    ``rules``: ``rules_for()`` of the actions, read earlier by a caller that awards inside a
+    write lock and keeps the lock short (a rule of an action not awarded here is ignored)."""
+    actions = {a for a, _ in wanted}
+    if rules is None:
+        rules = rules_for(actions)
+    else:
+        rules = {a: rule for a, rule in rules.items() if a in actions}
     if not rules:
         return [Award(NO_RULE) for _ in wanted]
     subject, owner = _owner(who)
@@ -110,18 +124,14 @@ def _values(entry: Entry) -> dict:
     return {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
 
 
-def _placeholders(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _rules(actions: set[str]) -> dict[str, Rule]:
+def rules_for(actions: Iterable[str]) -> dict[str, Rule]:
     """The enabled rules of these actions, by action."""
+    actions = sorted(actions)
     if not actions:
         return {}
-    actions = sorted(actions)
     sql = (
         f"SELECT id, action, name, points, daily_cap FROM {Rule._meta.db_table} "  # noqa: S608
-        f"WHERE enabled AND action IN ({_placeholders(actions)})"
+        f"WHERE enabled AND action IN ({placeholders(len(actions))})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, actions)
@@ -135,11 +145,11 @@ def _decide(subject, owner, rules, wanted, points, at, day) -> tuple[list[Award]
     actions = sorted(rules)
     keys = sorted({k for _, k in wanted})
     capped = [a for a in actions if rules[a].daily_cap]
-    today_part = f" OR (action IN ({_placeholders(capped)}) AND day = %s)" if capped else ""
+    today_part = f" OR (action IN ({placeholders(len(capped))}) AND day = %s)" if capped else ""
     sql = (
         f"SELECT action, key, day, points FROM {Entry._meta.db_table} "  # noqa: S608
-        f"WHERE subject = %s AND action IN ({_placeholders(actions)}) "
-        f"AND ({connection.ops.quote_name('key')} IN ({_placeholders(keys)}){today_part})"
+        f"WHERE subject = %s AND action IN ({placeholders(len(actions))}) "
+        f"AND ({connection.ops.quote_name('key')} IN ({placeholders(len(keys))}){today_part})"
     )
     on_day = connection.ops.adapt_datefield_value(day)
     params = [subject, *actions, *keys, *([*capped, on_day] if capped else [])]

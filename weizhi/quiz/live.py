@@ -37,6 +37,7 @@ MAX_QUESTIONS = 30
 CODE_LETTERS = "23456789"  # digits only: typed on a phone's number pad, no 0/O or 1/I
 TOP = 10
 GONE = "这道题已从题库删除，本题不计分。"
+MEMBERS_ONLY = "本场竞答仅限党员登录后参加。"
 
 
 # ── Who may host ──────────────────────────────────────────────────────────────────────────
@@ -115,6 +116,8 @@ def open_session(user, activity: Activity, *, branch: Branch | None = None, allo
         raise Refused("支部书记只能为本组织主持现场竞答。", 403)
     if not 5 <= seconds <= 300:
         raise Refused("每题限时应在 5 到 300 秒之间。")
+    if allow_guests and not activity.takes_guests:
+        raise Refused(f"「{activity.title}」限定了参与范围，不能允许访客参加。")
     board = board or default_board(activity)
     drawn = draw(activity)
     if not drawn:
@@ -171,7 +174,9 @@ def _award(session: LiveSession) -> None:
     answered = LivePlayer.objects.filter(
         session=session, member__isnull=False, answers__isnull=False
     )
-    for member in Member.objects.filter(pk__in=answered.values("member_id")):
+    # In key order: each award locks its member's row (PostgreSQL), and hand-ins written
+    # together lock members in key order too, so the two cannot deadlock.
+    for member in Member.objects.filter(pk__in=answered.values("member_id")).order_by("pk"):
         points.award(member, "live_quiz", f"live:{session.pk}")
 
 
@@ -189,7 +194,7 @@ def join_member(session: LiveSession, member: Member) -> LivePlayer:
     if reason:
         raise Refused(reason, 403)
     # A session a 支部书记 opens for their organisation is that organisation's meeting.
-    if session.branch is not None and not member.branch.path.startswith(session.branch.path):
+    if session.branch is not None and not member.branch.is_within(session.branch):
         raise Refused(f"本场竞答仅限{session.branch.name}的党员参加。", 403)
     try:
         with transaction.atomic():
@@ -204,8 +209,8 @@ def join_member(session: LiveSession, member: Member) -> LivePlayer:
 def join_guest(session: LiveSession, name: str) -> LivePlayer:
     if session.phase == Phase.ENDED:
         raise Refused("本场竞答已经结束。", 409)
-    if not session.allow_guests:
-        raise Refused("本场竞答仅限党员登录后参加。", 403)
+    if not session.guests_welcome:
+        raise Refused(MEMBERS_ONLY, 403)
     name = " ".join(name.split())
     if not name:
         raise Refused("请填写姓名。")
@@ -233,6 +238,8 @@ def answer(player: LivePlayer, index: int, given: str, now=None) -> LiveAnswer:
     """Store one answer to the question on the screen; refused if late or a second one."""
     now = now or timezone.now()
     session = LiveSession.objects.get(pk=player.session_id)
+    if player.member_id is None and not session.guests_welcome:
+        raise Refused(MEMBERS_ONLY, 403)
     if session.phase != Phase.QUESTION or index != session.index:
         raise Refused("这道题已经结束，答案不计分。", 409)
     if now > session.deadline + timedelta(seconds=GRACE_SECONDS):

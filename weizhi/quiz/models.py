@@ -176,6 +176,11 @@ class Activity(models.Model):
             and (self.closes_at is None or now < self.closes_at)
         )
 
+    @property
+    def takes_guests(self) -> bool:
+        """Open to everyone on the roster: only then may a live quiz of it let guests in."""
+        return self.audience == Audience.EVERYONE
+
 
 class Attempt(models.Model):
     """One member's go at an activity. ``drawn`` is fixed when it starts: the question ids in
@@ -288,6 +293,12 @@ class LiveSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity} · {self.code}"
+
+    @property
+    def guests_welcome(self) -> bool:
+        """Guests may join only if the host allowed them and the activity is not limited to
+        party members or chosen organisations (its audience may have narrowed since)."""
+        return self.allow_guests and self.activity.takes_guests
 
 
 class LivePlayer(models.Model):

@@ -10,7 +10,6 @@ the stored result, any other second answer is refused.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 import secrets
@@ -25,7 +24,9 @@ from django.utils import timezone
 from weizhi.analytics import events
 from weizhi.audience.models import PARTY_STATUSES, Member
 from weizhi.core.fastinsert import FastInsert
+from weizhi.core.groupcommit import GroupCommit
 from weizhi.core.onerow import OneRow
+from weizhi.core.sql import placeholders
 from weizhi.core.writequeue import write_turn
 from weizhi.points import services as points
 
@@ -60,10 +61,10 @@ def outside_audience(activity: Activity, member: Member) -> str:
     """Why this member is not among the activity's participants, or "" if they are."""
     if activity.audience == Audience.PARTY and member.status not in PARTY_STATUSES:
         return "本活动仅限党员参加。"
-    if activity.audience == Audience.BRANCHES:
-        paths = [b.path for b in activity.branches.all()]
-        if not any(member.branch.path.startswith(p) for p in paths):
-            return "你所在的组织不在本活动的参与范围内。"
+    if activity.audience == Audience.BRANCHES and not member.branch.is_within(
+        *activity.branches.all()
+    ):
+        return "你所在的组织不在本活动的参与范围内。"
     return ""
 
 
@@ -263,8 +264,8 @@ GivenFor = Callable[[Question], list[str]]
 def hand_in(
     attempt_id: int, member: Member, given_for: GivenFor | None = None, now=None
 ) -> Attempt:
-    """Hand in, in one short transaction: the answers of the hand-in form not stored yet (if
-    still in time), the score the server marks, the points and the activity event.
+    """Hand in: the answers of the hand-in form not stored yet (if still in time), the score
+    the server marks, the points and the activity event, in one transaction.
 
     ``given_for(question)`` is what the form says for a drawn question ([] for nothing).
     The attempt, its questions and the form's answers are read and marked first, outside
@@ -272,7 +273,31 @@ def hand_in(
     BEGIN IMMEDIATE serialise writers) and read again with its stored answers, so an answer
     posted on its own meanwhile is either stored before and counted here, or refused as
     handed in. Handing in twice changes nothing; a late form stores nothing but still hands
-    in what was answered in time."""
+    in what was answered in time. Hand-ins that arrive while others are being written are
+    written together, in one transaction (see ``_write_hand_ins``)."""
+    job = _prepare_hand_in(attempt_id, member, given_for, now)
+    if isinstance(job, Attempt):
+        return job
+    if connection.in_atomic_block:
+        # Inside a caller's transaction: the database's own lock orders it, and a savepoint
+        # undoes this hand-in alone if it fails.
+        with transaction.atomic():
+            _write_hand_in(job)
+    else:
+        _hand_ins.submit(job)
+        if job.error is not None:
+            raise job.error
+    if job.handed_in_before:
+        return Attempt.objects.select_related("activity").get(pk=job.attempt.pk)
+    attempt = job.attempt
+    attempt.finished_at, attempt.score, attempt.correct_count = job.now, job.score, job.right
+    return attempt
+
+
+def _prepare_hand_in(
+    attempt_id: int, member: Member, given_for: GivenFor | None, now
+) -> _HandIn | Attempt:
+    """A hand-in read and marked, ready to write; or the attempt, if it is handed in."""
     now = now or timezone.now()
     attempt = _ATTEMPTS.get(attempt_id)
     if attempt is None or attempt.member_id != member.pk:
@@ -283,40 +308,110 @@ def hand_in(
     late = overdue(attempt, now)
     if given_for is not None and not late and attempt.activity.mode != Mode.CHALLENGE:
         offered = _marked_form(attempt, given_for, now)
-    # One writer at a time on SQLite, woken at once (not SQLite's sleeping busy handler);
-    # inside a caller's transaction the database's own lock already orders it.
-    turn = contextlib.nullcontext() if connection.in_atomic_block else write_turn()
-    with turn, transaction.atomic():
-        marks = _locked_marks(attempt.pk)
-        if marks is None:  # handed in meanwhile
-            return Attempt.objects.select_related("activity").get(pk=attempt.pk)
-        rows = []
-        for q, (row, mark) in offered.items():
-            if q not in marks:
-                marks[q] = mark
-                rows.append(row)
-        if rows:
-            _ANSWERS.execute_prepared(rows)
-        score = sum((p for _, p in marks.values()), Decimal(0))
-        right = sum(1 for c, _ in marks.values() if c)
-        with connection.cursor() as cursor:
-            at = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it
-            cursor.execute(_FINISH_SQL, [at, score, right, attempt.pk])
-        # In the same transaction: a hand-in is never stored without its points, nor the
-        # points without it, and a retry after a failure does both.
-        key = f"attempt:{attempt.pk}"
-        awards = []
-        if marks:  # handing in a blank sheet earns nothing
-            awards.append(("quiz_finish", key))
-        # The bonus once per activity and day, for the first attempt only: a daily set is the
-        # same all day, so a second go with the answers just shown would earn it from memory.
-        if attempt.number == 1 and attempt.drawn and right == len(attempt.drawn):
-            awards.append(("quiz_full_score", f"activity:{attempt.activity_id}:{attempt.day}"))
-        if awards:
-            points.award_many(member, awards, at=now)
-        events.record("quiz", member=member, key=key, value=score, at=now)
-    attempt.finished_at, attempt.score, attempt.correct_count = now, score, right
-    return attempt
+    # The points rules are configuration: read now, not while holding the write lock.
+    return _HandIn(attempt, member, offered, now, points.rules_for(_AWARDED_ACTIONS))
+
+
+@dataclass
+class _HandIn:
+    """One hand-in, marked, waiting to be written; the write fills in its outcome."""
+
+    attempt: Attempt
+    member: Member
+    offered: dict[int, tuple[list, tuple[bool, Decimal]]]
+    now: object
+    rules: dict
+    handed_in_before: bool = False
+    score: Decimal = Decimal(0)
+    right: int = 0
+    error: Exception | None = None
+
+
+def _write_hand_in(job: _HandIn) -> None:
+    """In the current transaction: lock the attempt, store the form's answers not stored yet,
+    finish it with the score of all its answers, award its points, record its event."""
+    attempt, now = job.attempt, job.now
+    marks = _locked_marks(attempt.pk)
+    if marks is None:  # handed in meanwhile
+        job.handed_in_before = True
+        return
+    job.handed_in_before = False
+    rows = []
+    for q, (row, mark) in job.offered.items():
+        if q not in marks:
+            marks[q] = mark
+            rows.append(row)
+    if rows:
+        _ANSWERS.execute_prepared(rows)
+    score = sum((p for _, p in marks.values()), Decimal(0))
+    right = sum(1 for c, _ in marks.values() if c)
+    with connection.cursor() as cursor:
+        at = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it
+        cursor.execute(_FINISH_SQL, [at, score, right, attempt.pk])
+    # In the same transaction: a hand-in is never stored without its points, nor the
+    # points without it, and a retry after a failure does both.
+    key = f"attempt:{attempt.pk}"
+    awards = []
+    if marks:  # handing in a blank sheet earns nothing
+        awards.append(("quiz_finish", key))
+    # The bonus once per activity and day, for the first attempt only: a daily set is the
+    # same all day, so a second go with the answers just shown would earn it from memory.
+    if attempt.number == 1 and attempt.drawn and right == len(attempt.drawn):
+        awards.append(("quiz_full_score", f"activity:{attempt.activity_id}:{attempt.day}"))
+    if awards:
+        points.award_many(job.member, awards, at=now, rules=job.rules)
+    events.record("quiz", member=job.member, key=key, value=score, at=now)
+    job.score, job.right = score, right
+
+
+def _write_hand_ins(jobs: list[_HandIn]) -> None:
+    """The hand-ins that arrived while the last batch was written, in one transaction: one
+    write turn, one commit (on SQLite the commit and the turn cost as much as a hand-in's
+    statements, and a turn held longer starves the other process).
+
+    On PostgreSQL a batch first locks all its attempts in key order, then writes the
+    hand-ins in the order of their members, each locking its member's row for the points
+    cap: every batch takes attempt locks before member locks and each kind in key order, so
+    two batches (or a batch and a live quiz's awards, also in key order) cannot deadlock.
+
+    If the batch fails, each hand-in is written again alone, so that only the one at fault
+    fails: its error is kept in ``job.error`` for its caller to raise."""
+    ordered = sorted(jobs, key=lambda j: (j.member.pk, j.attempt.pk))
+    try:
+        with write_turn(), transaction.atomic():
+            _lock_attempts(sorted(job.attempt.pk for job in ordered))
+            for job in ordered:
+                _write_hand_in(job)
+        return
+    except Exception:
+        if len(ordered) == 1:
+            raise
+        log.warning(
+            "a batch of %d hand-ins failed; each is written alone", len(ordered), exc_info=True
+        )
+    for job in ordered:
+        try:
+            with write_turn(), transaction.atomic():
+                _write_hand_in(job)
+        except Exception as error:  # raised by its caller, in its own request
+            job.error = error
+
+
+def _lock_attempts(ids: list[int]) -> None:
+    """PostgreSQL: lock these attempts' rows in key order (SQLite's write turn and BEGIN
+    IMMEDIATE already make the batch the only writer)."""
+    if len(ids) < 2 or not connection.features.has_select_for_update:
+        return
+    sql = (
+        f"SELECT id FROM quiz_attempt WHERE id IN ({placeholders(len(ids))}) "  # noqa: S608
+        "ORDER BY id FOR UPDATE"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+
+
+_AWARDED_ACTIONS = ("quiz_finish", "quiz_full_score")
+_hand_ins: GroupCommit[_HandIn] = GroupCommit(_write_hand_ins)
 
 
 _ATTEMPTS = OneRow(lambda: Attempt.objects.select_related("activity"))
@@ -357,7 +452,7 @@ def _marking_fields(ids: list[int]) -> list[Question]:
         return []
     sql = (
         f"SELECT id, kind, answer, score, partial FROM {Question._meta.db_table} "  # noqa: S608
-        f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
+        f"WHERE id IN ({placeholders(len(ids))})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)

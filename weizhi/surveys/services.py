@@ -77,10 +77,10 @@ def refusal(survey: Survey, respondent: Respondent) -> str | None:
         return "这是实名问卷，请先登录。"
     if survey.audience == Survey.Audience.MEMBERS and member is None:
         return "本问卷仅限在册党员作答，请先登录。"
-    if survey.audience == Survey.Audience.BRANCHES:
-        paths = [b.path for b in survey.branches.all()]
-        if member is None or not any(member.branch.path.startswith(p) for p in paths):
-            return "本问卷仅限指定党组织的党员作答。"
+    if survey.audience == Survey.Audience.BRANCHES and (
+        member is None or not member.branch.is_within(*survey.branches.all())
+    ):
+        return "本问卷仅限指定党组织的党员作答。"
     if survey.audience == Survey.Audience.TAGGED:
         follower = respondent.follower
         if follower is None or survey.tag_id is None:

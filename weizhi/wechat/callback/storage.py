@@ -11,6 +11,7 @@ import dataclasses
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,8 +19,10 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from weizhi.audience import followers
+from weizhi.core import steadyconn
 from weizhi.core.fastinsert import MAX_ROWS, FastInsert
-from weizhi.core.groupcommit import GroupCommit
+from weizhi.core.groupcommit import BackgroundCommit, GroupCommit
+from weizhi.core.logging import logging_for, request_id_var
 from weizhi.core.writequeue import write_turn
 from weizhi.wechat.models import InboundMessage
 from weizhi.wechat.protocol import (
@@ -80,6 +83,8 @@ class Delivery:
     params: list[Any] = dataclasses.field(default_factory=list)  # the row, for the INSERT
     change: followers.Change | None = None  # a follow or unfollow: the follower row it sets
     change_params: list[Any] = dataclasses.field(default_factory=list)
+    # The request it came in, for the log lines and tasks of the thread that stores it.
+    request_id: str = dataclasses.field(default_factory=request_id_var.get)
 
     def __post_init__(self) -> None:
         if not self.params:
@@ -98,12 +103,23 @@ def _follower_change(message: Message, when: datetime) -> followers.Change | Non
     return None
 
 
-def receive(request: DecodedRequest) -> Reply | None:
-    """Store and answer one decoded callback; the reply to send back, if any."""
+def delivery_for(request: DecodedRequest) -> Delivery:
+    """A decoded callback routed to its answer, ready to be stored (routing only reads)."""
     outcome = route(request.message)
-    delivery = Delivery(message_row(request, outcome), request.message, outcome)
+    return Delivery(message_row(request, outcome), request.message, outcome)
+
+
+def store_now(delivery: Delivery) -> None:
+    """Stores the delivery with the others that arrive meanwhile, on this thread; its
+    `reply` is set once it is committed."""
     _group.submit(delivery)
-    return delivery.reply
+
+
+def store_soon(delivery: Delivery, done: Callable[[BaseException | None], None]) -> None:
+    """Stores the delivery on this process's writer thread, with every other delivery in
+    flight, and then calls `done` there (with None, or what the write raised); its `reply`
+    is set before. For an event loop's coroutines, which must not wait on a thread."""
+    _background.submit(delivery, done)
 
 
 def message_row(request: DecodedRequest, outcome: Outcome) -> dict[str, Any]:
@@ -179,12 +195,16 @@ def _store_together(batch: list[Delivery], *, in_statement: bool = False) -> Non
         if delivery is firsts[key] and key in stored:
             if delivery.change is not None and not in_statement:
                 delivery.change.upsert.execute_prepared([delivery.change_params])
-            _side_effects(stored[key], delivery.message, delivery.outcome)
+            _side_effects(stored[key], delivery)
             delivery.reply = delivery.outcome.reply
         else:
             retries.append(delivery)
     times = Counter(d.row["dedup_key"] for d in retries)
-    answers = {key: _repeat(key, n) for key, n in times.items()}
+    request_ids = {d.row["dedup_key"]: d.request_id for d in retries}
+    answers = {}
+    for key, n in times.items():
+        with logging_for(request_ids[key]):
+            answers[key] = _repeat(key, n)
     for delivery in retries:
         delivery.reply = answers[delivery.row["dedup_key"]]
 
@@ -195,9 +215,10 @@ def _store_alone(delivery: Delivery) -> None:
             _store_together([delivery])
     except IntegrityError:
         # Its rule was deleted while the message was on the way: keep it without the rule.
-        log.warning(
-            "wechat message %s: its rule is gone, kept without it", delivery.row["dedup_key"]
-        )
+        with logging_for(delivery.request_id):
+            log.warning(
+                "wechat message %s: its rule is gone, kept without it", delivery.row["dedup_key"]
+            )
         delivery.row = {**delivery.row, "rule_id": None}
         delivery.params = _messages.prepare(delivery.row)
         with write_turn(), transaction.atomic():
@@ -205,6 +226,21 @@ def _store_alone(delivery: Delivery) -> None:
 
 
 _group: GroupCommit[Delivery] = GroupCommit(store)
+
+
+def _store_in_background(batch: list[Delivery]) -> None:
+    steadyconn.before_work()
+    try:
+        store(batch)
+    finally:
+        steadyconn.after_work(sender=BackgroundCommit)
+
+
+# A batch is at most one INSERT (MAX_ROWS rows): a batch of texts and clicks is then atomic
+# without a transaction, so a failure leaves none of it stored and every message is retried.
+_background: BackgroundCommit[Delivery] = BackgroundCommit(
+    _store_in_background, name="callback-writer", max_batch=MAX_ROWS
+)
 
 
 def _repeat(dedup_key: str, times: int = 1) -> Reply | None:
@@ -245,14 +281,23 @@ def _insert_with_follows(firsts: list[Delivery]) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _side_effects(pk: int, message: Message, outcome: Outcome) -> None:
+def _side_effects(pk: int, delivery: Delivery) -> None:
+    """After the commit, in the log context of the message's own request (the thread that
+    stores a batch stores it for many requests)."""
+    message, later, request_id = delivery.message, delivery.outcome.later, delivery.request_id
     if isinstance(message, PublishJobFinishEvent | MassSendJobFinishEvent):
-        transaction.on_commit(lambda: _report_job(message))
-    if outcome.later is not None:
-        later = outcome.later
+        transaction.on_commit(lambda: _in_context(request_id, _report_job, message))
+    if later is not None:
         transaction.on_commit(
-            lambda: answer_later.enqueue(pk, later.action, later.query, later.column_id)
+            lambda: _in_context(
+                request_id, answer_later.enqueue, pk, later.action, later.query, later.column_id
+            )
         )
+
+
+def _in_context(request_id: str, call: Callable, *args: Any) -> None:
+    with logging_for(request_id):
+        call(*args)
 
 
 def _report_job(message: Message) -> None:

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods
 from weizhi.wechat.account import current_callback_config
 from weizhi.wechat.protocol import (
     BodyTooLarge,
+    CallbackConfig,
+    DecodedRequest,
     DecryptionError,
     ProtocolError,
     SignatureMismatch,
@@ -68,11 +70,38 @@ def content_length(raw: str | None) -> int | None:
     return length if length >= 0 else None
 
 
-def answer_post(
+def _busy(decoded: DecodedRequest, error: BaseException) -> Answer:
+    # WeChat retries a failed delivery; the message must not be lost by answering "ok".
+    log.error(
+        "wechat callback could not store or answer %s",
+        decoded.message.dedup_key(),
+        exc_info=error,
+    )
+    return Answer(503, "busy")
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message authenticated and routed, on its way to the database; `answer` once stored."""
+
+    config: CallbackConfig
+    decoded: DecodedRequest
+    delivery: services.Delivery
+
+    def answer(self, error: BaseException | None) -> Answer:
+        """The answer once the delivery is stored, or once storing it raised `error`."""
+        if error is not None:
+            return _busy(self.decoded, error)
+        reply = self.delivery.reply
+        body = encode_reply(self.config, self.decoded, reply)
+        return Answer(200, body, PLAIN if reply is None else XML)
+
+
+def receive_post(
     params: dict[str, str], length: int | None, read_body: Callable[[], bytes]
-) -> Answer:
-    """One delivered message: authenticate, store, answer. The body is read only once its
-    declared length is known to be within the cap."""
+) -> Answer | Received:
+    """One delivered message, authenticated and routed: a refusal, or what is to be stored.
+    The body is read only once its declared length is known to be within the cap."""
     config = current_callback_config()
     if length is None:
         return Answer(400, "bad request")
@@ -83,13 +112,24 @@ def answer_post(
     except ProtocolError as exc:
         return _refusal(exc)
     try:
-        reply = services.receive(decoded)
-    except Exception:
-        # WeChat retries a failed delivery; the message must not be lost by answering "ok".
-        log.exception("wechat callback could not store or answer %s", decoded.message.dedup_key())
-        return Answer(503, "busy")
-    body = encode_reply(config, decoded, reply)
-    return Answer(200, body, PLAIN if reply is None else XML)
+        delivery = services.delivery_for(decoded)
+    except Exception as exc:
+        return _busy(decoded, exc)
+    return Received(config, decoded, delivery)
+
+
+def answer_post(
+    params: dict[str, str], length: int | None, read_body: Callable[[], bytes]
+) -> Answer:
+    """One delivered message: authenticate, store, answer."""
+    received = receive_post(params, length, read_body)
+    if isinstance(received, Answer):
+        return received
+    try:
+        services.store_now(received.delivery)
+    except Exception as exc:
+        return received.answer(exc)
+    return received.answer(None)
 
 
 def verify_file(request: HttpRequest, code: str) -> HttpResponse:
