@@ -5,6 +5,7 @@ Embedded mode (the default) needs nothing but this checkout: SQLite in WAL mode 
 ``REDIS_URL`` switches to the scaled mode with the same code.
 """
 
+import os
 import re
 import secrets
 import sys
@@ -32,12 +33,27 @@ def _secret_key() -> str:
         return key
     if SCALED and not DEBUG and not TESTING:
         raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set")
-    # Embedded mode: generate once and keep it beside the database.
+    # Embedded mode: made once and kept beside the database. Granian's workers import this
+    # at the same moment on a first start, so the key is written to a file of this process's
+    # own and linked into place: the first link wins, and every process reads the winner's.
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        mine = VAR_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(mine, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50))
+            os.link(mine, path)
+        except FileExistsError:
+            pass
+        finally:
+            mine.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(
+            f"{path} is empty: delete it to make a new key, or set SECRET_KEY"
+        )
+    return key
 
 
 SECRET_KEY = _secret_key()
