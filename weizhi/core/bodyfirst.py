@@ -10,6 +10,10 @@ a 408, and a body over the size limit a 413, before any thread is involved.
 
 The guarantee: no application thread ever waits for a client's request body. (A slow reader
 of a large streamed response still holds its thread while it is sent, as under WSGI.)
+
+Nor for a commit, when the view says so: a view that hands its write to a background writer
+(``core/answerafter.py``) returns at once, and its answer is sent from here once the write is
+committed (a 500 if it failed).
 """
 
 import asyncio
@@ -25,6 +29,8 @@ from typing import Any
 
 from granian.rsgi import ProtocolClosed
 
+from weizhi.core import answerafter
+from weizhi.core.logging import logging_for
 from weizhi.core.requestlog import RequestLog
 
 log = logging.getLogger(__name__)
@@ -112,8 +118,27 @@ class BodyFirstApp:
         finally:
             if body is not EMPTY:
                 body.close()
-        if whole is not None:
-            protocol.response_bytes(*whole)
+        if whole is None:
+            return
+        writes = environ[answerafter.ENVIRON_KEY]
+        if writes:  # the view handed writes to a background writer: answer once committed
+            whole = await self._after(writes, whole, environ)
+        protocol.response_bytes(*whole)
+
+    async def _after(self, writes: list, whole: tuple, environ: dict) -> tuple[int, list, bytes]:
+        """The answer once `writes` are committed, or a 500 (with the request's id) if one
+        failed. Cancelling this coroutine leaves the writes to finish (shielded)."""
+        for write in writes:
+            try:
+                await asyncio.shield(asyncio.wrap_future(write))
+            except Exception:
+                rid = next((v for k, v in whole[1] if k.lower() == "x-request-id"), "-")
+                with logging_for(rid):
+                    log.exception(
+                        "write failed after %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
+                    )
+                return 500, [*TEXT, ("X-Request-ID", rid)], "服务器出错，请稍后再试。".encode()
+        return whole
 
     async def _answer_route(
         self, route: Route, environ: dict, loop: asyncio.AbstractEventLoop
@@ -200,6 +225,7 @@ class BodyFirstApp:
                 "REMOTE_ADDR": client_host.strip("[]"),
                 "wsgi.url_scheme": scope.scheme,
                 "wsgi.input": body,
+                answerafter.ENVIRON_KEY: [],
             }
         )
         for name, value in scope.headers.items():
@@ -238,6 +264,12 @@ class BodyFirstApp:
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > WHOLE_RESPONSE_BYTES:
+                    try:  # streamed from this thread, which then waits for the writes
+                        for write in environ[answerafter.ENVIRON_KEY]:
+                            write.result()
+                    except Exception:
+                        log.exception("write failed after %s", environ["PATH_INFO"])
+                        return 500, TEXT, "服务器出错，请稍后再试。".encode()
                     self._stream(loop, protocol, started, chunks, iterator)
                     return None
             return started[0], started[1], b"".join(chunks)

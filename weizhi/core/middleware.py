@@ -5,6 +5,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 
+from weizhi.core import answerafter
 from weizhi.core.requestlog import RequestLog
 
 
@@ -28,12 +29,14 @@ class RequestLogMiddleware:
             status = response.status_code
             return response
         finally:
-            log.finish(
-                request.method or "-",
-                request.get_full_path(),
-                status,
-                user=lambda: _username(request),
-            )
+            who = lambda: _username(request)  # noqa: E731
+            writes = answerafter.waiting(request.META)
+            if writes:  # answered once they are committed: the line then
+                log.finish_after(
+                    writes, request.method or "-", request.get_full_path(), status, user=who
+                )
+            else:
+                log.finish(request.method or "-", request.get_full_path(), status, user=who)
 
 
 def _username(request: HttpRequest) -> str:

@@ -7,16 +7,18 @@ carries nginx's request id in its log lines and its X-Request-ID header, and eve
 has one shape and obeys one sampling rule.
 """
 
+import concurrent.futures
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable
 from urllib.parse import quote
 
 from django.conf import settings
 
-from weizhi.core.logging import request_id_var
+from weizhi.core.logging import logging_for, request_id_var
 
 access_log = logging.getLogger("weizhi.access")
 
@@ -74,33 +76,70 @@ class RequestLog:
     ) -> None:
         """Writes the access line (unless sampled out) and ends the request's log context."""
         try:
-            if not access_log.isEnabledFor(logging.INFO):
-                return
-            ms = (time.perf_counter() - self.started) * 1000
-            if not wants_line(status, ms):
-                return
-            who = user() if user is not None else "-"
-            fields = {
-                "method": method,
-                "path": path[:PATH_LOGGED],
-                "status": status,
-                "user": who,
-                "ms": round(ms, 1),
-            }
-            if cache:
-                fields["cache"] = cache
-            access_log.info(
-                "%s %s %s user=%s ms=%.1f%s",
-                method,
-                fields["path"],
-                status,
-                who,
-                ms,
-                f" cache={cache}" if cache else "",
-                extra={"access": fields},
-            )
+            self._line(method, path, status, user, cache)
         finally:
             self.end()
+
+    def finish_after(
+        self,
+        writes: list[concurrent.futures.Future],
+        method: str,
+        path: str,
+        status: int,
+        *,
+        user: Callable[[], str] | None = None,
+    ) -> None:
+        """`finish` for an answer sent once `writes` are committed (``core/answerafter.py``):
+        the log context ends now, and the line is written when the last write is done, with
+        the time until then, and status 500 if a write failed (the answer the client gets)."""
+        who = user() if user is not None and access_log.isEnabledFor(logging.INFO) else "-"
+        left = [len(writes)]
+        failed = [False]
+        count = threading.Lock()
+
+        def one_done(future: concurrent.futures.Future) -> None:
+            with count:
+                failed[0] = failed[0] or future.cancelled() or future.exception() is not None
+                left[0] -= 1
+                if left[0]:
+                    return
+            with logging_for(self.rid):
+                self._line(method, path, 500 if failed[0] else status, lambda: who, "")
+
+        try:
+            for future in writes:
+                future.add_done_callback(one_done)
+        finally:
+            self.end()
+
+    def _line(
+        self, method: str, path: str, status: int, user: Callable[[], str] | None, cache: str
+    ) -> None:
+        if not access_log.isEnabledFor(logging.INFO):
+            return
+        ms = (time.perf_counter() - self.started) * 1000
+        if not wants_line(status, ms):
+            return
+        who = user() if user is not None else "-"
+        fields = {
+            "method": method,
+            "path": path[:PATH_LOGGED],
+            "status": status,
+            "user": who,
+            "ms": round(ms, 1),
+        }
+        if cache:
+            fields["cache"] = cache
+        access_log.info(
+            "%s %s %s user=%s ms=%.1f%s",
+            method,
+            fields["path"],
+            status,
+            who,
+            ms,
+            f" cache={cache}" if cache else "",
+            extra={"access": fields},
+        )
 
     def end(self) -> None:
         """Ends the request's log context without an access line (another door writes it)."""

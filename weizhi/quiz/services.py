@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from weizhi.analytics import events
 from weizhi.audience.models import PARTY_STATUSES, Member
+from weizhi.core import answerafter, steadyconn
 from weizhi.core.fastinsert import FastInsert
-from weizhi.core.groupcommit import GroupCommit
+from weizhi.core.groupcommit import BackgroundCommit, GroupCommit
 from weizhi.core.onerow import OneRow
 from weizhi.core.sql import placeholders
 from weizhi.core.writequeue import write_turn
@@ -262,8 +263,13 @@ GivenFor = Callable[[Question], list[str]]
 
 
 def hand_in(
-    attempt_id: int, member: Member, given_for: GivenFor | None = None, now=None
-) -> Attempt:
+    attempt_id: int,
+    member: Member,
+    given_for: GivenFor | None = None,
+    now=None,
+    *,
+    later: Callable[[], answerafter.Done] | None = None,
+) -> Attempt | None:
     """Hand in: the answers of the hand-in form not stored yet (if still in time), the score
     the server marks, the points and the activity event, in one transaction.
 
@@ -274,10 +280,27 @@ def hand_in(
     posted on its own meanwhile is either stored before and counted here, or refused as
     handed in. Handing in twice changes nothing; a late form stores nothing but still hands
     in what was answered in time. Hand-ins that arrive while others are being written are
-    written together, in one transaction (see ``_write_hand_ins``)."""
+    written together, in one transaction (see ``_write_hand_ins``).
+
+    ``later``: ``answerafter.later(request.META)``, for a request answered once its write is
+    committed without a thread waiting. A hand-in in time is then handed to this process's
+    writer thread and None returned: the request's answer waits for the commit (a late one,
+    whose answer depends on what the write finds, is written before returning, as without)."""
     job = _prepare_hand_in(attempt_id, member, given_for, now)
     if isinstance(job, Attempt):
         return job
+    if (
+        later is not None
+        and not connection.in_atomic_block
+        and not closed(job.attempt.activity, job.now)
+    ):
+        done = later()
+        try:
+            _hand_ins_later.submit(job, lambda error: done(error or job.error))
+        except BaseException as error:  # not handed over: the answer must not wait for it
+            done(error)
+            raise
+        return None
     if connection.in_atomic_block:
         # Inside a caller's transaction: the database's own lock orders it, and a savepoint
         # undoes this hand-in alone if it fails.
@@ -410,8 +433,20 @@ def _lock_attempts(ids: list[int]) -> None:
         cursor.execute(sql, ids)
 
 
+def _write_in_background(jobs: list[_HandIn]) -> None:
+    steadyconn.before_work()
+    try:
+        _write_hand_ins(jobs)
+    finally:
+        steadyconn.after_work(sender=BackgroundCommit)
+
+
 _AWARDED_ACTIONS = ("quiz_finish", "quiz_full_score")
 _hand_ins: GroupCommit[_HandIn] = GroupCommit(_write_hand_ins)
+# A batch is one transaction: as many hand-ins as a process has in flight, up to this many.
+_hand_ins_later: BackgroundCommit[_HandIn] = BackgroundCommit(
+    _write_in_background, name="quiz-writer", max_batch=64
+)
 
 
 _ATTEMPTS = OneRow(lambda: Attempt.objects.select_related("activity"))

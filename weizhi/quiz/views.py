@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from weizhi.audience.models import Member
 from weizhi.audience.views import member_required
+from weizhi.core import answerafter
 from weizhi.core.ratelimit import hit
 
 from . import services, stats
@@ -168,9 +169,14 @@ def finish(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
         )  # fmt: skip
     now = timezone.now()
     try:
-        att = services.hand_in(pk, member, lambda q: _given(request, q, f"q{q.pk}"), now=now)
+        att = services.hand_in(
+            pk, member, lambda q: _given(request, q, f"q{q.pk}"), now=now,
+            later=answerafter.later(request.META),
+        )  # fmt: skip
     except services.Refused:
         raise Http404 from None  # not theirs: the same answer as an attempt that does not exist
+    if att is None:  # in time, and being written: this answer is sent once it is committed
+        return redirect("quiz:result", pk=pk)
     reason = services.closed(att.activity, now)
     if reason and att.finished_at == now:  # handed in by this request, after the activity
         message = f"{reason}，交卷时提交的答案不计分；此前已保存的答案照常计分。"
