@@ -40,6 +40,7 @@ SPOOL_BYTES = 1024 * 1024
 # A response up to this size is answered in one piece; a larger one is streamed.
 WHOLE_RESPONSE_BYTES = 1024 * 1024
 TEXT = [("content-type", "text/plain; charset=utf-8")]
+SERVER_ERROR = "服务器出错，请稍后再试。".encode()
 
 
 # A request answered on the event loop rather than by the WSGI application: called with the
@@ -137,7 +138,7 @@ class BodyFirstApp:
                     log.exception(
                         "write failed after %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
                     )
-                return 500, [*TEXT, ("X-Request-ID", rid)], "服务器出错，请稍后再试。".encode()
+                return 500, [*TEXT, ("X-Request-ID", rid)], SERVER_ERROR
         return whole
 
     async def _answer_route(
@@ -152,7 +153,7 @@ class BodyFirstApp:
             log.exception(
                 "unhandled error in %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
             )
-            return 500, TEXT, "服务器出错，请稍后再试。".encode()
+            return 500, TEXT, SERVER_ERROR
 
     async def _read_body(self, scope: Any, protocol: Any) -> tuple[Any, tuple | None]:
         declared = scope.headers.get("content-length")
@@ -256,7 +257,7 @@ class BodyFirstApp:
             log.exception(
                 "unhandled error in %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
             )
-            return 500, TEXT, "服务器出错，请稍后再试。".encode()
+            return 500, TEXT, SERVER_ERROR
         try:
             chunks, size = [], 0
             iterator = iter(result)
@@ -269,7 +270,7 @@ class BodyFirstApp:
                             write.result()
                     except Exception:
                         log.exception("write failed after %s", environ["PATH_INFO"])
-                        return 500, TEXT, "服务器出错，请稍后再试。".encode()
+                        return 500, TEXT, SERVER_ERROR
                     self._stream(loop, protocol, started, chunks, iterator)
                     return None
             return started[0], started[1], b"".join(chunks)

@@ -8,7 +8,9 @@ connection that dies while busy fails its query, which answers 503 (WeChat retri
 closed at the end of the work, as Django does.
 """
 
+import contextlib
 import time
+from collections.abc import Iterator
 
 from django.core import signals
 from django.db import connections
@@ -32,3 +34,13 @@ def after_work(sender: object) -> None:
     now = time.monotonic()
     for conn in connections.all(initialized_only=True):
         conn.weizhi_used_at = now
+
+
+@contextlib.contextmanager
+def working(sender: object) -> Iterator[None]:
+    """`before_work()`, the work, then `after_work(sender)` whatever the work raised."""
+    before_work()
+    try:
+        yield
+    finally:
+        after_work(sender=sender)

@@ -434,11 +434,8 @@ def _lock_attempts(ids: list[int]) -> None:
 
 
 def _write_in_background(jobs: list[_HandIn]) -> None:
-    steadyconn.before_work()
-    try:
+    with steadyconn.working(sender=BackgroundCommit):
         _write_hand_ins(jobs)
-    finally:
-        steadyconn.after_work(sender=BackgroundCommit)
 
 
 _AWARDED_ACTIONS = ("quiz_finish", "quiz_full_score")

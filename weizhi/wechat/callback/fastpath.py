@@ -44,12 +44,8 @@ def _request(environ: dict) -> tuple[dict[str, str], int | None, Callable[[], by
 def _received(environ: dict, rid: str) -> Answer | Received:
     """On a web thread, in the request's log context (which its delivery carries on to the
     writer thread)."""
-    with logging_for(rid):
-        steadyconn.before_work()
-        try:
-            return receive_post(*_request(environ))
-        finally:
-            steadyconn.after_work(sender=CallbackApp)
+    with logging_for(rid), steadyconn.working(sender=CallbackApp):
+        return receive_post(*_request(environ))
 
 
 def _headers(answer: Answer, body: bytes, rid: str) -> list[tuple[str, str]]:
@@ -74,11 +70,8 @@ class CallbackApp:
         log = RequestLog(environ.get("HTTP_X_REQUEST_ID"))
         status = 500
         try:
-            steadyconn.before_work()
-            try:
+            with steadyconn.working(sender=CallbackApp):
                 answer = answer_post(*_request(environ))
-            finally:
-                steadyconn.after_work(sender=CallbackApp)
             body = answer.body.encode()
             reason = REASONS.get(answer.status, "Service Unavailable")
             start_response(f"{answer.status} {reason}", _headers(answer, body, log.rid))

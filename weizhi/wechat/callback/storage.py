@@ -229,11 +229,8 @@ _group: GroupCommit[Delivery] = GroupCommit(store)
 
 
 def _store_in_background(batch: list[Delivery]) -> None:
-    steadyconn.before_work()
-    try:
+    with steadyconn.working(sender=BackgroundCommit):
         store(batch)
-    finally:
-        steadyconn.after_work(sender=BackgroundCommit)
 
 
 # A batch is at most one INSERT (MAX_ROWS rows): a batch of texts and clicks is then atomic
