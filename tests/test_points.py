@@ -2,6 +2,7 @@
 the member's page, and who sees whose points in the admin."""
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from tests.base import user_in
@@ -63,6 +64,54 @@ def test_a_follower_earns_alone_until_bound_then_as_the_member(wang):
     services.award(follower, "read_article", "page:2")
     assert services.award(wang, "read_article", "page:2").outcome == services.DUPLICATE
     assert services.total(wang) == 1
+
+
+def test_a_batch_awards_as_one_after_another_would(branches, wang):
+    """award_batch (quiz hand-ins written together) reads the ledger once for everyone:
+    its outcomes and rows are those of the same awards made one by one, in order, with a
+    person coming twice, a follower earning as their member, duplicates, caps and no rule."""
+    li = member(branches["first"], "1002", name="李强")
+    bound = Follower.objects.create(openid="o-bound", member=wang)
+    alone = Follower.objects.create(openid="o-alone")
+    services.award(wang, "quiz_finish", "attempt:0")  # 2 of wang's 6 today
+    batch = [
+        services.Wanted(wang, [("quiz_finish", "attempt:0"), ("quiz_finish", "attempt:1")]),
+        services.Wanted(li, [("quiz_finish", "attempt:9"), ("read_article", "page:1")]),
+        services.Wanted(bound, [("quiz_finish", "attempt:2"), ("no_such", "x")]),
+        services.Wanted(wang, [("quiz_finish", "attempt:3"), ("read_article", "page:1")]),
+        services.Wanted(alone, [("read_article", "page:1"), ("read_article", "page:1")]),
+    ]
+
+    def ledger():
+        return sorted(
+            Entry.objects.values_list("subject", "action", "key", "points", "member_id",
+                                      "follower_id")
+        )  # fmt: skip
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            one_by_one = [
+                [services.award(w.who, action, key) for action, key in w.pairs] for w in batch
+            ]
+            expected = ledger()
+            raise Undo
+    except Undo:
+        pass
+    together = services.award_batch(batch)
+    outcomes = [[(a.outcome, a.points) for a in person] for person in together]
+    assert outcomes == [[(a.outcome, a.points) for a in person] for person in one_by_one]
+    assert outcomes == [
+        [("duplicate", 0), ("awarded", 2)],
+        [("awarded", 2), ("awarded", 1)],
+        [("awarded", 2), ("no_rule", 0)],
+        [("capped", 0), ("awarded", 1)],
+        [("awarded", 1), ("duplicate", 0)],
+    ]
+    assert ledger() == expected
+    assert all(a.entry.pk for person in together for a in person if a.outcome == "awarded")
 
 
 def test_a_deduction_needs_a_reason_and_is_in_the_ledger(wang):

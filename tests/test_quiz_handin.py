@@ -248,6 +248,25 @@ def test_hand_ins_written_together_are_each_their_own(branches):
         assert Entry.objects.filter(key=f"attempt:{attempt.pk}", action="quiz_finish").count() == 1
 
 
+def test_one_attempt_handed_in_twice_in_one_batch_is_written_once(branches):
+    """Two tabs hand in the same attempt at once and both land in one batch, whose reads are
+    made once for all: the first is written, the second finds it handed in."""
+    bank(4, 0, category="甲")
+    wang = member(branches["first"], "1001", name="王芳")
+    attempt = services.start(one_minute(category="甲", question_count=3), wang)
+    jobs = [
+        services._prepare_hand_in(attempt.pk, wang, right_given, None),
+        services._prepare_hand_in(attempt.pk, wang, lambda q: ["A"], None),
+    ]
+    services._write_hand_ins(jobs)
+    assert [job.handed_in_before for job in jobs] == [False, True]
+    attempt.refresh_from_db()
+    assert attempt.finished and attempt.correct_count == 3
+    assert Answer.objects.filter(attempt=attempt).count() == 3
+    assert Entry.objects.filter(key=f"attempt:{attempt.pk}").count() == 1
+    assert ActivityEvent.objects.filter(key=f"attempt:{attempt.pk}").count() == 1
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_hand_in_that_fails_in_a_batch_is_refused_to_its_own_caller_only(branches):
     """Three members hand in at once and their hand-ins are written as one batch; one of them

@@ -44,6 +44,21 @@ def record(
     key makes the event idempotent (e.g. ``f"attempt:{pk}"``); value is a number to average
     later (a quiz score). An unknown kind is a programming error and raises ValueError.
     """
+    row = event(kind, member=member, follower=follower, branch=branch, key=key, value=value, at=at)
+    record_all([row])
+
+
+def event(
+    kind: str,
+    *,
+    member: Member | None = None,
+    follower: Follower | None = None,
+    branch: Branch | None = None,
+    key: str = "",
+    value: float | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """One event's row, as ``record`` takes it, for ``record_all``."""
     if kind not in KINDS:
         raise ValueError(f"unknown activity kind: {kind!r}")
     at = at or timezone.now()
@@ -52,22 +67,24 @@ def record(
         member_id = follower.member_id
     else:
         member_id = member.pk if member is not None else None
+    return {
+        "kind": kind,
+        "day": timezone.localdate(at),
+        "at": at,
+        "member_id": member_id,
+        "follower_id": follower.pk if follower is not None else None,
+        "branch_id": branch_id,
+        "key": key[:100],
+        "value": value,
+    }
+
+
+def record_all(rows: list[dict]) -> None:
+    """Store several ``event()`` rows in one INSERT (quiz hand-ins written together)."""
     # One statement, its SQL written once; a repeated (kind, key) is skipped by the database
     # (the unique constraint leaves rows without a key alone), not by a lookup.
-    _EVENTS.execute(
-        [
-            {
-                "kind": kind,
-                "day": timezone.localdate(at),
-                "at": at,
-                "member_id": member_id,
-                "follower_id": follower.pk if follower is not None else None,
-                "branch_id": branch_id,
-                "key": key[:100],
-                "value": value,
-            }
-        ]
-    )
+    if rows:
+        _EVENTS.execute(rows)
 
 
 _EVENTS = FastInsert(ActivityEvent, conflict=())

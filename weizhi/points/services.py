@@ -50,14 +50,28 @@ def _owner(who: Who) -> tuple[str, dict]:
     return f"m{who.pk}", {"member": who}
 
 
-def _lock(who: Who) -> None:
-    # Serialises one person's awards on PostgreSQL, so two at once cannot both pass the cap.
-    # SQLite's write transactions are serial already (BEGIN IMMEDIATE): no query there.
+def _lock(whos: Iterable[Who]) -> None:
+    # Serialises each person's awards on PostgreSQL, so two at once cannot both pass the cap:
+    # their rows, members then followers, each kind in key order (one lock order for every
+    # caller, so two batches cannot deadlock). SQLite's write transactions are serial already
+    # (BEGIN IMMEDIATE): no query there.
     if not connection.features.has_select_for_update:
         return
-    model = Follower if isinstance(who, Follower) and who.member_id is None else Member
-    pk = who.member_id if isinstance(who, Follower) and who.member_id else who.pk
-    list(model.objects.select_for_update().filter(pk=pk).order_by().values_list("pk", flat=True))
+    members, followers = set(), set()
+    for who in whos:
+        if isinstance(who, Follower) and who.member_id is None:
+            followers.add(who.pk)
+        else:
+            members.add(who.member_id if isinstance(who, Follower) else who.pk)
+    with connection.cursor() as cursor:
+        for model, pks in ((Member, members), (Follower, followers)):
+            if pks:
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(
+                    f"SELECT id FROM {table} WHERE id IN ({placeholders(len(pks))}) "  # noqa: S608
+                    "ORDER BY id FOR UPDATE",
+                    sorted(pks),
+                )
 
 
 def award(who: Who, action: str, key: str, *, points: int | None = None, at=None) -> Award:
@@ -77,44 +91,74 @@ def award_many(
     whatever their number: the rules, the lock, the ledger rows that decide duplicates and
     caps, one INSERT. Same outcomes, in order, as awarding them one after another.
 
-    Quiz hand-ins award inside their own transaction, hundreds a second: the reads are plain
-    SQL (the ORM's query building cost more than the queries), and the INSERT skips a row
-    another writer stored meanwhile (ON CONFLICT DO NOTHING) instead of failing the caller's
-    transaction; that row's outcome is DUPLICATE.
-
     ``rules``: ``rules_for()`` of the actions, read earlier by a caller that awards inside a
     write lock and keeps the lock short (a rule of an action not awarded here is ignored)."""
-    actions = {a for a, _ in wanted}
+    return award_batch([Wanted(who, wanted, at=at)], points=points, rules=rules)[0]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What one person is to be awarded: (action, key) pairs, at a time (now if None)."""
+
+    who: Who
+    pairs: list[tuple[str, str]]
+    at: object = None
+
+
+def award_batch(
+    batch: list[Wanted], *, points: int | None = None, rules: dict[str, Rule] | None = None
+) -> list[list[Award]]:
+    """``award_many`` for several people at once, in the same few statements however many
+    there are: one lock (PostgreSQL), one read of the ledger rows that decide duplicates and
+    caps, one INSERT. The outcomes, per person and in order, are those of awarding each
+    pair one after another, in the batch's order (a person may come twice).
+
+    Quiz hand-ins award inside their own transaction, hundreds a second, written together:
+    the reads are plain SQL (the ORM's query building cost more than the queries), and the
+    INSERT skips a row another writer stored meanwhile (ON CONFLICT DO NOTHING) instead of
+    failing the caller's transaction; that row's outcome is DUPLICATE."""
+    actions = {a for w in batch for a, _ in w.pairs}
     if rules is None:
         rules = rules_for(actions)
     else:
         rules = {a: rule for a, rule in rules.items() if a in actions}
     if not rules:
-        return [Award(NO_RULE) for _ in wanted]
-    subject, owner = _owner(who)
-    at = at or timezone.now()
-    day = timezone.localdate(at)
-    wanted = [(action, key[:120]) for action, key in wanted]
+        return [[Award(NO_RULE) for _ in w.pairs] for w in batch]
+    now = timezone.now()
+    asked = []
+    for w in batch:
+        at = w.at or now
+        subject, owner = _owner(w.who)
+        pairs = [(action, key[:120]) for action, key in w.pairs]
+        asked.append((subject, owner, pairs, at, timezone.localdate(at)))
     with transaction.atomic(savepoint=False):
-        _lock(who)
-        outcomes, rows = _decide(subject, owner, rules, wanted, points, at, day)
+        _lock(w.who for w in batch)
+        taken, today = _ledger(rules, asked)
+        outcomes, rows = [], []
+        for subject, owner, pairs, at, day in asked:
+            outcomes.append(
+                _decide(subject, owner, rules, pairs, points, at, day, taken, today, rows)
+            )
         if not rows:
             return outcomes
         written = {
-            (action, key): pk for action, key, pk in _ENTRIES.execute([_values(e) for e in rows])
+            (subject, action, key): pk
+            for subject, action, key, pk in _ENTRIES.execute([_values(e) for e in rows])
         }
-    for n, outcome in enumerate(outcomes):
-        if outcome.entry is not None:
-            pk = written.get((outcome.entry.action, outcome.entry.key))
-            if pk is None:  # stored by another writer between our read and our insert
-                outcomes[n] = Award(DUPLICATE)
-            else:
-                outcome.entry.pk = pk
+    for person in outcomes:
+        for n, outcome in enumerate(person):
+            if outcome.entry is not None:
+                entry = outcome.entry
+                pk = written.get((entry.subject, entry.action, entry.key))
+                if pk is None:  # stored by another writer between our read and our insert
+                    person[n] = Award(DUPLICATE)
+                else:
+                    entry.pk = pk
     return outcomes
 
 
 _ENTRIES = FastInsert(
-    Entry, conflict=("subject", "action", "key"), returning=("action", "key", "id")
+    Entry, conflict=("subject", "action", "key"), returning=("subject", "action", "key", "id")
 )
 _ENTRY_COLUMNS = ("subject", "member_id", "follower_id", "action", "key", "points", "day", "at",
                   "by_id", "reason")  # fmt: skip
@@ -141,39 +185,57 @@ def rules_for(actions: Iterable[str]) -> dict[str, Rule]:
         }
 
 
-def _decide(subject, owner, rules, wanted, points, at, day) -> tuple[list[Award], list[Entry]]:
+def _ledger(rules, asked) -> tuple[set, dict]:
+    """The stored rows that decide duplicates and caps for everyone asked, in one SELECT:
+    the (subject, action, key) already awarded, and per (subject, action, day) the points
+    of a capped action awarded that day."""
     actions = sorted(rules)
-    keys = sorted({k for _, k in wanted})
+    subjects = sorted({subject for subject, *_ in asked})
+    keys = sorted({key for _, _, pairs, _, _ in asked for _, key in pairs})
     capped = [a for a in actions if rules[a].daily_cap]
-    today_part = f" OR (action IN ({placeholders(len(capped))}) AND day = %s)" if capped else ""
+    days = sorted({day for *_, day in asked})
+    today_part = (
+        f" OR (action IN ({placeholders(len(capped))}) AND day IN ({placeholders(len(days))}))"
+        if capped
+        else ""
+    )
     sql = (
-        f"SELECT action, key, day, points FROM {Entry._meta.db_table} "  # noqa: S608
-        f"WHERE subject = %s AND action IN ({placeholders(len(actions))}) "
+        f"SELECT subject, action, key, day, points FROM {Entry._meta.db_table} "  # noqa: S608
+        f"WHERE subject IN ({placeholders(len(subjects))}) "
+        f"AND action IN ({placeholders(len(actions))}) "
         f"AND ({connection.ops.quote_name('key')} IN ({placeholders(len(keys))}){today_part})"
     )
-    on_day = connection.ops.adapt_datefield_value(day)
-    params = [subject, *actions, *keys, *([*capped, on_day] if capped else [])]
+    on_days = [connection.ops.adapt_datefield_value(day) for day in days]
+    params = [*subjects, *actions, *keys, *([*capped, *on_days] if capped else [])]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         stored = cursor.fetchall()
-    taken = {(a, k) for a, k, _, _ in stored}
-    today: dict[str, int] = {}
-    for a, _, d, p in stored:
+    taken = {(s, a, k) for s, a, k, _, _ in stored}
+    today: dict[tuple, int] = {}
+    wanted_days = set(days)
+    for s, a, _, d, p in stored:
         # SQLite gives a date column back as its ISO text.
-        if (d if isinstance(d, date) else date.fromisoformat(d)) == day:
-            today[a] = today.get(a, 0) + p
-    outcomes, rows = [], []
+        d = d if isinstance(d, date) else date.fromisoformat(d)
+        if d in wanted_days:
+            today[s, a, d] = today.get((s, a, d), 0) + p
+    return taken, today
+
+
+def _decide(subject, owner, rules, wanted, points, at, day, taken, today, rows) -> list[Award]:
+    """One person's outcomes, in order; the entries to write go to ``rows``, and ``taken``
+    and ``today`` count them, for the next person of the batch (maybe the same one)."""
+    outcomes = []
     for action, key in wanted:
         rule = rules.get(action)
         if rule is None:
             outcomes.append(Award(NO_RULE))
             continue
-        if (action, key) in taken:
+        if (subject, action, key) in taken:
             outcomes.append(Award(DUPLICATE))
             continue
         amount = rule.points if points is None else points
         if rule.daily_cap:
-            amount = min(amount, rule.daily_cap - today.get(action, 0))
+            amount = min(amount, rule.daily_cap - today.get((subject, action, day), 0))
         if amount <= 0:
             outcomes.append(Award(CAPPED))
             continue
@@ -181,11 +243,11 @@ def _decide(subject, owner, rules, wanted, points, at, day) -> tuple[list[Award]
             subject=subject, action=action, key=key, points=amount, day=day, at=at,
             reason=rule.name, **owner,
         )  # fmt: skip
-        taken.add((action, key))
-        today[action] = today.get(action, 0) + amount
+        taken.add((subject, action, key))
+        today[subject, action, day] = today.get((subject, action, day), 0) + amount
         outcomes.append(Award(AWARDED, amount, entry))
         rows.append(entry)
-    return outcomes, rows
+    return outcomes
 
 
 def deduct(who: Who, points: int, reason: str, *, by) -> Entry:

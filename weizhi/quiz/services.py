@@ -353,58 +353,77 @@ class _HandIn:
 def _write_hand_in(job: _HandIn) -> None:
     """In the current transaction: lock the attempt, store the form's answers not stored yet,
     finish it with the score of all its answers, award its points, record its event."""
-    attempt, now = job.attempt, job.now
-    marks = _locked_marks(attempt.pk)
-    if marks is None:  # handed in meanwhile
-        job.handed_in_before = True
-        return
-    job.handed_in_before = False
-    rows = []
-    for q, (row, mark) in job.offered.items():
-        if q not in marks:
-            marks[q] = mark
-            rows.append(row)
-    if rows:
-        _ANSWERS.execute_prepared(rows)
-    score = sum((p for _, p in marks.values()), Decimal(0))
-    right = sum(1 for c, _ in marks.values() if c)
-    with connection.cursor() as cursor:
-        at = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it
-        cursor.execute(_FINISH_SQL, [at, score, right, attempt.pk])
-    # In the same transaction: a hand-in is never stored without its points, nor the
-    # points without it, and a retry after a failure does both.
-    key = f"attempt:{attempt.pk}"
-    awards = []
-    if marks:  # handing in a blank sheet earns nothing
-        awards.append(("quiz_finish", key))
-    # The bonus once per activity and day, for the first attempt only: a daily set is the
-    # same all day, so a second go with the answers just shown would earn it from memory.
-    if attempt.number == 1 and attempt.drawn and right == len(attempt.drawn):
-        awards.append(("quiz_full_score", f"activity:{attempt.activity_id}:{attempt.day}"))
-    if awards:
-        points.award_many(job.member, awards, at=now, rules=job.rules)
-    events.record("quiz", member=job.member, key=key, value=score, at=now)
-    job.score, job.right = score, right
+    _write_together([job])
+
+
+def _write_together(jobs: list[_HandIn]) -> None:
+    """``_write_hand_in`` for several hand-ins, in the same few statements however many there
+    are: the attempts locked and read with their stored answers, then one INSERT of the
+    answers, the attempts finished, one points award and one INSERT of the events. The
+    outcome is that of writing them one after another in this order: of two hand-ins of one
+    attempt, the second finds it handed in.
+
+    Statements, not rows, are what a batch costs while it holds SQLite's write lock: each
+    gives the GIL up and waits to take it back from the web threads, and the other process's
+    writer waits meanwhile."""
+    marks_of = _locked_marks([job.attempt.pk for job in jobs])
+    answers, finished, awarded, happened = [], [], [], []
+    for job in jobs:
+        attempt, now = job.attempt, job.now
+        marks = marks_of.pop(attempt.pk, None)  # a second hand-in of it finds it handed in
+        if marks is None:
+            job.handed_in_before = True
+            continue
+        job.handed_in_before = False
+        for q, (row, mark) in job.offered.items():
+            if q not in marks:
+                marks[q] = mark
+                answers.append(row)
+        score = sum((p for _, p in marks.values()), Decimal(0))
+        right = sum(1 for c, _ in marks.values() if c)
+        # As the ORM stores a datetime.
+        finished.append([connection.ops.adapt_datetimefield_value(now), score, right, attempt.pk])
+        # In the same transaction: a hand-in is never stored without its points, nor the
+        # points without it, and a retry after a failure does both.
+        key = f"attempt:{attempt.pk}"
+        awards = []
+        if marks:  # handing in a blank sheet earns nothing
+            awards.append(("quiz_finish", key))
+        # The bonus once per activity and day, for the first attempt only: a daily set is the
+        # same all day, so a second go with the answers just shown would earn it from memory.
+        if attempt.number == 1 and attempt.drawn and right == len(attempt.drawn):
+            awards.append(("quiz_full_score", f"activity:{attempt.activity_id}:{attempt.day}"))
+        if awards:
+            awarded.append(points.Wanted(job.member, awards, at=now))
+        happened.append(events.event("quiz", member=job.member, key=key, value=score, at=now))
+        job.score, job.right = score, right
+    if answers:
+        _ANSWERS.execute_prepared(answers)
+    if finished:
+        with connection.cursor() as cursor:
+            cursor.executemany(_FINISH_SQL, finished)
+    if awarded:
+        # The rules as the latest hand-in read them, before the write lock.
+        rules = max(jobs, key=lambda job: job.now).rules
+        points.award_batch(awarded, rules=rules)
+    events.record_all(happened)
 
 
 def _write_hand_ins(jobs: list[_HandIn]) -> None:
     """The hand-ins that arrived while the last batch was written, in one transaction: one
-    write turn, one commit (on SQLite the commit and the turn cost as much as a hand-in's
-    statements, and a turn held longer starves the other process).
+    write turn, one commit, and the statements of one hand-in (``_write_together``).
 
-    On PostgreSQL a batch first locks all its attempts in key order, then writes the
-    hand-ins in the order of their members, each locking its member's row for the points
-    cap: every batch takes attempt locks before member locks and each kind in key order, so
-    two batches (or a batch and a live quiz's awards, also in key order) cannot deadlock.
+    On PostgreSQL a batch locks all its attempts in key order, then all its members in key
+    order (for the points cap): every batch takes attempt locks before member locks and each
+    kind in key order, so two batches (or a batch and a live quiz's awards, also in key order)
+    cannot deadlock.
 
     If the batch fails, each hand-in is written again alone, so that only the one at fault
     fails: its error is kept in ``job.error`` for its caller to raise."""
     ordered = sorted(jobs, key=lambda j: (j.member.pk, j.attempt.pk))
     try:
         with write_turn(), transaction.atomic():
-            _lock_attempts(sorted(job.attempt.pk for job in ordered))
-            for job in ordered:
-                _write_hand_in(job)
+            _write_together(ordered)
         return
     except Exception:
         if len(ordered) == 1:
@@ -415,22 +434,9 @@ def _write_hand_ins(jobs: list[_HandIn]) -> None:
     for job in ordered:
         try:
             with write_turn(), transaction.atomic():
-                _write_hand_in(job)
+                _write_together([job])
         except Exception as error:  # raised by its caller, in its own request
             job.error = error
-
-
-def _lock_attempts(ids: list[int]) -> None:
-    """PostgreSQL: lock these attempts' rows in key order (SQLite's write turn and BEGIN
-    IMMEDIATE already make the batch the only writer)."""
-    if len(ids) < 2 or not connection.features.has_select_for_update:
-        return
-    sql = (
-        f"SELECT id FROM quiz_attempt WHERE id IN ({placeholders(len(ids))}) "  # noqa: S608
-        "ORDER BY id FOR UPDATE"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
 
 
 def _write_in_background(jobs: list[_HandIn]) -> None:
@@ -450,28 +456,34 @@ _ATTEMPTS = OneRow(lambda: Attempt.objects.select_related("activity"))
 # Answers are stored by one INSERT whose parameters are prepared before the write turn; the
 # unique (attempt, question) makes a repeat do nothing rather than fail the hand-in.
 _ANSWERS = FastInsert(Answer, conflict=("attempt", "question"))
-_READ_SQL = "SELECT finished_at FROM quiz_attempt WHERE id = %s"
-_LOCK_SQL = _READ_SQL + " FOR UPDATE"
 _FINISH_SQL = (
     "UPDATE quiz_attempt SET finished_at = %s, score = %s, correct_count = %s "
     "WHERE id = %s AND finished_at IS NULL"
 )
 
 
-def _locked_marks(attempt_id: int) -> dict[int, tuple[bool, Decimal]] | None:
-    """Lock the attempt's row and read its stored answers' marks; None if it is handed in."""
-    locking = connection.features.has_select_for_update
+def _locked_marks(attempt_ids: list[int]) -> dict[int, dict[int, tuple[bool, Decimal]]]:
+    """Lock these attempts' rows (PostgreSQL, in key order) and read the stored answers'
+    marks of those not handed in, by attempt and question: two statements for any number."""
+    ids = sorted(set(attempt_ids))
+    sql = f"SELECT id, finished_at FROM quiz_attempt WHERE id IN ({placeholders(len(ids))})"  # noqa: S608
+    if connection.features.has_select_for_update:
+        sql += " ORDER BY id FOR UPDATE"
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL if locking else _READ_SQL, [attempt_id])
-        row = cursor.fetchone()
-        if row is None or row[0] is not None:
-            return None
+        cursor.execute(sql, ids)
+        open_ids = [pk for pk, finished_at in cursor.fetchall() if finished_at is None]
+        marks: dict[int, dict[int, tuple[bool, Decimal]]] = {pk: {} for pk in open_ids}
+        if not open_ids:
+            return marks
         cursor.execute(
-            "SELECT question_id, correct, points FROM quiz_answer WHERE attempt_id = %s",
-            [attempt_id],
+            "SELECT attempt_id, question_id, correct, points FROM quiz_answer "  # noqa: S608
+            f"WHERE attempt_id IN ({placeholders(len(open_ids))})",
+            open_ids,
         )
         # SQLite gives the decimal column back as a float or an int: one decimal place, as stored.
-        return {q: (bool(c), Decimal(str(p)).quantize(TENTH)) for q, c, p in cursor.fetchall()}
+        for a, q, c, p in cursor.fetchall():
+            marks[a][q] = (bool(c), Decimal(str(p)).quantize(TENTH))
+        return marks
 
 
 TENTH = Decimal("0.1")
