@@ -165,9 +165,12 @@ def test_a_hand_in_that_cannot_be_stored_gets_a_500_and_nothing_of_it_is_kept(
 
     held_writer.before_write = delete_a_question
     attempt, phone, _ = hand_in_and_check_health(client, held_writer)
-    status, _, body = phone.answer
+    status, headers, body = phone.answer
     assert status == 500
-    assert body.decode() == "服务器出错，请稍后再试。"
+    # The site's own error page, in Chinese, with the id to quote to the IT staff.
+    assert dict(headers)["content-type"] == "text/html; charset=utf-8"
+    assert "服务暂时不可用" in body.decode() and "返回首页" in body.decode()
+    assert dict(headers)["X-Request-ID"] == "handin0001"
     attempt.refresh_from_db()
     assert not attempt.finished
     assert not Answer.objects.filter(attempt=attempt).exists()

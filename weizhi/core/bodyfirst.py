@@ -17,6 +17,7 @@ committed (a 500 if it failed).
 """
 
 import asyncio
+import functools
 import io
 import itertools
 import logging
@@ -27,6 +28,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
+from django.template.loader import render_to_string
 from granian.rsgi import ProtocolClosed
 
 from weizhi.core import answerafter
@@ -41,6 +43,18 @@ SPOOL_BYTES = 1024 * 1024
 WHOLE_RESPONSE_BYTES = 1024 * 1024
 TEXT = [("content-type", "text/plain; charset=utf-8")]
 SERVER_ERROR = "服务器出错，请稍后再试。".encode()
+
+
+@functools.cache
+def _error_page() -> tuple[list, bytes]:
+    """The site's 500 page (``500.html``, the page Django's own error view shows), rendered
+    once: what a person gets when their request was answered but its write then failed."""
+    try:
+        page = render_to_string("500.html").encode()
+    except Exception:  # a missing or broken template must not hide the error it reports
+        log.exception("the 500 page could not be rendered; answering with plain text")
+        return TEXT, SERVER_ERROR
+    return [("content-type", "text/html; charset=utf-8")], page
 
 
 # A request answered on the event loop rather than by the WSGI application: called with the
@@ -138,7 +152,8 @@ class BodyFirstApp:
                     log.exception(
                         "write failed after %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
                     )
-                return 500, [*TEXT, ("X-Request-ID", rid)], SERVER_ERROR
+                headers, page = _error_page()
+                return 500, [*headers, ("cache-control", "no-store"), ("X-Request-ID", rid)], page
         return whole
 
     async def _answer_route(
