@@ -15,7 +15,7 @@ from tests.quiz_support import bank, one_minute, right_given, signed_in
 from tests.test_audience_support import fast_passwords, member, tree  # noqa: F401
 from weizhi.analytics.models import ActivityEvent
 from weizhi.points import services as points
-from weizhi.points.models import Entry
+from weizhi.points.models import Entry, Rule
 from weizhi.quiz import services
 from weizhi.quiz.models import Answer, Attempt, Question
 
@@ -265,6 +265,24 @@ def test_one_attempt_handed_in_twice_in_one_batch_is_written_once(branches):
     assert Answer.objects.filter(attempt=attempt).count() == 3
     assert Entry.objects.filter(key=f"attempt:{attempt.pk}").count() == 1
     assert ActivityEvent.objects.filter(key=f"attempt:{attempt.pk}").count() == 1
+
+
+def test_each_hand_in_of_a_batch_is_awarded_by_the_rules_it_read(branches):
+    """An editor changes a rule between two hand-ins that are then written in one batch: each
+    earns what the rules said when it was marked, and the cap counts both."""
+    bank(4, 0, category="甲")
+    people = [member(branches["first"], f"10{n:02d}", name=f"党员{n}") for n in range(3)]
+    activity = one_minute(category="甲", question_count=3)
+    attempts = [services.start(activity, p) for p in people]
+    early = services._prepare_hand_in(attempts[0].pk, people[0], right_given, None)
+    Rule.objects.filter(action="quiz_finish").update(points=5)
+    late = [
+        services._prepare_hand_in(a.pk, p, right_given, None)
+        for a, p in zip(attempts[1:], people[1:], strict=True)
+    ]
+    services._write_hand_ins([*late, early])
+    earned = dict(Entry.objects.filter(action="quiz_finish").values_list("member_id", "points"))
+    assert earned == {people[0].pk: 2, people[1].pk: 5, people[2].pk: 5}
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -50,11 +50,11 @@ def _owner(who: Who) -> tuple[str, dict]:
     return f"m{who.pk}", {"member": who}
 
 
-def _lock(whos: Iterable[Who]) -> None:
-    # Serialises each person's awards on PostgreSQL, so two at once cannot both pass the cap:
-    # their rows, members then followers, each kind in key order (one lock order for every
-    # caller, so two batches cannot deadlock). SQLite's write transactions are serial already
-    # (BEGIN IMMEDIATE): no query there.
+def lock(whos: Iterable[Who]) -> None:
+    """Serialise these people's awards on PostgreSQL, so two at once cannot both pass a cap:
+    their rows, members then followers, each kind in key order (one lock order for every
+    caller, so two batches cannot deadlock). SQLite's write transactions are serial already
+    (BEGIN IMMEDIATE): no query there. ``award_batch`` locks whom it awards itself."""
     if not connection.features.has_select_for_update:
         return
     members, followers = set(), set()
@@ -132,7 +132,7 @@ def award_batch(
         pairs = [(action, key[:120]) for action, key in w.pairs]
         asked.append((subject, owner, pairs, at, timezone.localdate(at)))
     with transaction.atomic(savepoint=False):
-        _lock(w.who for w in batch)
+        lock(w.who for w in batch)
         taken, today = _ledger(rules, asked)
         outcomes, rows = [], []
         for subject, owner, pairs, at, day in asked:

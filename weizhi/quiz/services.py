@@ -10,6 +10,7 @@ the stored result, any other second answer is refused.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import secrets
@@ -394,7 +395,7 @@ def _write_together(jobs: list[_HandIn]) -> None:
         if attempt.number == 1 and attempt.drawn and right == len(attempt.drawn):
             awards.append(("quiz_full_score", f"activity:{attempt.activity_id}:{attempt.day}"))
         if awards:
-            awarded.append(points.Wanted(job.member, awards, at=now))
+            awarded.append((points.Wanted(job.member, awards, at=now), job.rules))
         happened.append(events.event("quiz", member=job.member, key=key, value=score, at=now))
         job.score, job.right = score, right
     if answers:
@@ -402,11 +403,19 @@ def _write_together(jobs: list[_HandIn]) -> None:
     if finished:
         with connection.cursor() as cursor:
             cursor.executemany(_FINISH_SQL, finished)
-    if awarded:
-        # The rules as the latest hand-in read them, before the write lock.
-        rules = max(jobs, key=lambda job: job.now).rules
-        points.award_batch(awarded, rules=rules)
+    # Each hand-in is awarded by the rules it read before the write turn: one award_batch for
+    # each run of hand-ins that read the same (all of them, unless an editor changed a rule
+    # between two), in the batch's order, so caps count as one after another.
+    runs = [list(run) for _, run in itertools.groupby(awarded, key=lambda p: _rules_read(p[1]))]
+    if len(runs) > 1:  # every member locked at once, in key order, as one run would
+        points.lock(wanted.who for wanted, _ in awarded)
+    for run in runs:
+        points.award_batch([wanted for wanted, _ in run], rules=run[0][1])
     events.record_all(happened)
+
+
+def _rules_read(rules: dict) -> tuple:
+    return tuple(sorted((a, r.pk, r.points, r.daily_cap, r.name) for a, r in rules.items()))
 
 
 def _write_hand_ins(jobs: list[_HandIn]) -> None:
