@@ -10,7 +10,7 @@ roll-up. Article reads and likes are not events: they go through the buffered co
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -29,23 +29,9 @@ KINDS = frozenset(ActivityKind.values) - {
 }
 
 
-def record(
-    kind: str,
-    *,
-    member: Member | None = None,
-    follower: Follower | None = None,
-    branch: Branch | None = None,
-    key: str = "",
-    value: float | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Store that `member` (or `follower`) did `kind`; the branch defaults to the member's.
-
-    key makes the event idempotent (e.g. ``f"attempt:{pk}"``); value is a number to average
-    later (a quiz score). An unknown kind is a programming error and raises ValueError.
-    """
-    row = event(kind, member=member, follower=follower, branch=branch, key=key, value=value, at=at)
-    record_all([row])
+def record(kind: str, **fields: Any) -> None:
+    """Store that a member (or follower) did `kind`: one INSERT of ``event(kind, **fields)``."""
+    record_all([event(kind, **fields)])
 
 
 def event(
@@ -58,7 +44,12 @@ def event(
     value: float | None = None,
     at: datetime | None = None,
 ) -> dict:
-    """One event's row, as ``record`` takes it, for ``record_all``."""
+    """The row of an event: `member` (or `follower`) did `kind`; the branch defaults to the
+    member's. For ``record_all``, or stored at once by ``record``.
+
+    key makes the event idempotent (e.g. ``f"attempt:{pk}"``); value is a number to average
+    later (a quiz score). An unknown kind is a programming error and raises ValueError.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown activity kind: {kind!r}")
     at = at or timezone.now()

@@ -306,7 +306,7 @@ def hand_in(
         # Inside a caller's transaction: the database's own lock orders it, and a savepoint
         # undoes this hand-in alone if it fails.
         with transaction.atomic():
-            _write_hand_in(job)
+            _write_together([job])
     else:
         _hand_ins.submit(job)
         if job.error is not None:
@@ -351,16 +351,12 @@ class _HandIn:
     error: Exception | None = None
 
 
-def _write_hand_in(job: _HandIn) -> None:
-    """In the current transaction: lock the attempt, store the form's answers not stored yet,
-    finish it with the score of all its answers, award its points, record its event."""
-    _write_together([job])
-
-
 def _write_together(jobs: list[_HandIn]) -> None:
-    """``_write_hand_in`` for several hand-ins, in the same few statements however many there
-    are: the attempts locked and read with their stored answers, then one INSERT of the
-    answers, the attempts finished, one points award and one INSERT of the events. The
+    """In the current transaction, for each hand-in: lock its attempt, store the form's answers
+    not stored yet, finish it with the score of all its answers, award its points, record its
+    event. In the same few statements however many there are: the attempts locked and read
+    with their stored answers, then one INSERT of the answers, the attempts finished, one
+    points award and one INSERT of the events. The
     outcome is that of writing them one after another in this order: of two hand-ins of one
     attempt, the second finds it handed in.
 
