@@ -31,7 +31,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from granian.rsgi import ProtocolClosed
 
-from weizhi.core import answerafter
+from weizhi.core import answerafter, loopmail
 from weizhi.core.logging import logging_for
 from weizhi.core.requestlog import RequestLog
 
@@ -145,7 +145,7 @@ class BodyFirstApp:
         failed. Cancelling this coroutine leaves the writes to finish (shielded)."""
         for write in writes:
             try:
-                await asyncio.shield(asyncio.wrap_future(write))
+                await asyncio.shield(loopmail.wrap_future(write, asyncio.get_running_loop()))
             except Exception:
                 rid = next((v for k, v in whole[1] if k.lower() == "x-request-id"), "-")
                 with logging_for(rid):
@@ -334,9 +334,9 @@ class _Pool:
             try:
                 result = call(*args)
             except BaseException as error:  # handed to the awaiting coroutine
-                loop.call_soon_threadsafe(_settle, future, None, error)
+                loopmail.post(loop, _settle, future, None, error)
             else:
-                loop.call_soon_threadsafe(_settle, future, result, None)
+                loopmail.post(loop, _settle, future, result, None)
 
 
 def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:

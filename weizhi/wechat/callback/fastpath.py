@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from weizhi.core import steadyconn
+from weizhi.core import loopmail, steadyconn
 from weizhi.core.logging import logging_for
 from weizhi.core.requestlog import RequestLog
 
@@ -96,7 +96,7 @@ async def answer_on_loop(environ: dict, run: RunOnThread) -> tuple[int, list, by
             stored = loop.create_future()
             storage.store_soon(
                 answer.delivery,
-                lambda error: loop.call_soon_threadsafe(_settle, stored, error),
+                lambda error: loopmail.post(loop, _settle, stored, error),
             )
             answer = answer.answer(await stored)
         body = answer.body.encode()
