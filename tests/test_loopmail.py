@@ -85,3 +85,40 @@ def test_a_call_that_raises_is_reported_and_the_rest_still_run():
     assert ran == ["before", "after"]
     assert len(reported) == 1
     assert isinstance(reported[0], ValueError)
+
+
+def test_posting_to_a_closed_loop_is_dropped_and_does_not_block_the_next_loop():
+    closed = asyncio.new_event_loop()
+    closed.close()
+    loopmail.post(closed, print, "never")  # nothing can run it; it must not raise
+
+    async def main(loop) -> list:
+        ran: list = []
+        threading.Thread(target=loopmail.post, args=(loop, ran.append, "runs")).start()
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if ran:
+                break
+        return ran
+
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(main(loop)) == ["runs"]
+    finally:
+        loop.close()
+
+
+def test_wrap_future_hands_over_a_result_and_an_error():
+    import concurrent.futures
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        good, bad = concurrent.futures.Future(), concurrent.futures.Future()
+        waiting = [loopmail.wrap_future(good, loop), loopmail.wrap_future(bad, loop)]
+        threading.Thread(target=good.set_result, args=(42,)).start()
+        threading.Thread(target=bad.set_exception, args=(ValueError("写入失败"),)).start()
+        return await asyncio.gather(*waiting, return_exceptions=True)
+
+    result, error = asyncio.run(main())
+    assert result == 42
+    assert isinstance(error, ValueError)

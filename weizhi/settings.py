@@ -178,9 +178,9 @@ else:
                 "init_command": (
                     "PRAGMA journal_mode=WAL;"
                     "PRAGMA synchronous=NORMAL;"
-                    # Checkpoints run off the write turn (weizhi/core/walcheckpoint.py);
-                    # a commit runs one only past 10,000 pages of WAL.
-                    "PRAGMA wal_autocheckpoint=10000;"
+                    # Checkpoints run off the write path (weizhi/core/walcheckpoint.py);
+                    # a commit runs one only past this many pages of WAL.
+                    "PRAGMA wal_autocheckpoint=4000;"
                     "PRAGMA busy_timeout=20000;"
                     "PRAGMA temp_store=MEMORY;"
                     "PRAGMA mmap_size=134217728;"

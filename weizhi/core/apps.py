@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = "系统"
 
     def ready(self) -> None:
-        from . import adminlabels, appendonly, taskqueue
+        from . import adminlabels, appendonly, taskqueue, walcheckpoint
         from .health import check_scheduler, register_check
         from .schedule import register_job
         from .tasks import (
@@ -25,6 +25,7 @@ class CoreConfig(AppConfig):
         guard_wagtail_exports()
         guard_wagtail_redirect_import()
         connection_created.connect(appendonly.install_sqlite_switch)
+        connection_created.connect(walcheckpoint.on_connection_created)
         register_check("scheduler", check_scheduler)
         taskqueue.connect_signals()
         register_job(publish_scheduled_pages, every=lambda: settings.SCHEDULE_PUBLISH_SECONDS)

@@ -31,8 +31,13 @@ class Mailbox:
             self._calls.append((call, args))
             first = len(self._calls) == 1
         loop = self._loop()
-        if first and loop is not None:
+        if not first or loop is None:
+            return
+        try:
             loop.call_soon_threadsafe(self._deliver)
+        except RuntimeError:  # the loop is closed: nothing posted to it can run any more
+            with self._lock:
+                self._calls.clear()
 
     def _deliver(self) -> None:
         with self._lock:
@@ -40,7 +45,9 @@ class Mailbox:
         for call, args in calls:
             try:
                 call(*args)
-            except Exception as error:  # as the loop does for a callback of its own
+            except (SystemExit, KeyboardInterrupt):  # the process is stopping
+                raise
+            except BaseException as error:  # as the loop does for a callback of its own
                 self._loop().call_exception_handler(
                     {"message": f"Exception in callback {call!r}", "exception": error}
                 )
@@ -66,7 +73,8 @@ def post(loop: asyncio.AbstractEventLoop, call: Callable, *args: Any) -> None:
 def wrap_future(
     future: concurrent.futures.Future, loop: asyncio.AbstractEventLoop
 ) -> asyncio.Future:
-    """`asyncio.wrap_future(future)`, its outcome handed to the loop through its mailbox."""
+    """`asyncio.wrap_future(future)`, its outcome handed to the loop through its mailbox;
+    unlike it, cancelling the waiter leaves `future` alone (a write goes on, as under shield)."""
     waiter = loop.create_future()
     future.add_done_callback(lambda done: post(loop, _copy, done, waiter))
     return waiter

@@ -19,8 +19,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from weizhi.core import walcheckpoint
-
 _thread_lock = threading.Lock()
 
 
@@ -35,7 +33,6 @@ def write_turn() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    walcheckpoint.ensure_running()
     fd = _lock_fd(str(settings.VAR_DIR))
     with _thread_lock:
         fcntl.flock(fd, fcntl.LOCK_EX)
