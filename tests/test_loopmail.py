@@ -2,9 +2,23 @@
 order they were posted, and a burst of them wakes the loop once, not once a call."""
 
 import asyncio
+import functools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from weizhi.core import loopmail
+
+
+def on_a_thread_of_its_own(test):
+    """The browser tests' Playwright leaves an event loop running on the main thread, where
+    another loop refuses to run: each test here runs its loops on a thread of its own."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(test, *args, **kwargs).result()
+
+    return run
 
 
 class CountingLoop(asyncio.SelectorEventLoop):
@@ -43,6 +57,7 @@ def run_with_poster(post_all) -> tuple[CountingLoop, list]:
     return loop, ran
 
 
+@on_a_thread_of_its_own
 def test_a_burst_of_calls_from_a_thread_runs_in_order_after_one_wake_up():
     def post_all(loop, ran):
         for n in range(100):
@@ -53,6 +68,7 @@ def test_a_burst_of_calls_from_a_thread_runs_in_order_after_one_wake_up():
     assert loop.wakes == 1
 
 
+@on_a_thread_of_its_own
 def test_calls_posted_after_a_delivery_wake_the_loop_again():
     loop = CountingLoop()
     ran: list = []
@@ -72,6 +88,7 @@ def test_calls_posted_after_a_delivery_wake_the_loop_again():
     assert loop.wakes == 3
 
 
+@on_a_thread_of_its_own
 def test_a_call_that_raises_is_reported_and_the_rest_still_run():
     reported = []
 
@@ -87,6 +104,7 @@ def test_a_call_that_raises_is_reported_and_the_rest_still_run():
     assert isinstance(reported[0], ValueError)
 
 
+@on_a_thread_of_its_own
 def test_posting_to_a_closed_loop_is_dropped_and_does_not_block_the_next_loop():
     closed = asyncio.new_event_loop()
     closed.close()
@@ -108,6 +126,7 @@ def test_posting_to_a_closed_loop_is_dropped_and_does_not_block_the_next_loop():
         loop.close()
 
 
+@on_a_thread_of_its_own
 def test_wrap_future_hands_over_a_result_and_an_error():
     import concurrent.futures
 
