@@ -76,7 +76,7 @@ def plain_phone(browser):
 
 
 @pytest.fixture
-def desktop(browser):
+def desktop(browser, request):
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
     )
@@ -84,6 +84,19 @@ def desktop(browser):
     page.set_default_timeout(20_000)
     yield page
     context.close()
+    _let_the_live_server_finish(request)
+
+
+def _let_the_live_server_finish(request) -> None:
+    """Closing a page that shows a Wagtail edit view sends a request that releases its editing
+    session. Answered by the live server while the test's database is being flushed, it made
+    the flush fail ("database table is locked"), and every later test with it (seen once in
+    CI): wait for the server's request threads, up to 10 s each, before the flush."""
+    if "live_server" not in request.fixturenames:
+        return
+    httpd = getattr(request.getfixturevalue("live_server").thread, "httpd", None)
+    for thread in list(getattr(httpd, "_threads", None) or []):
+        thread.join(timeout=10)
 
 
 def screenshot(page, name: str) -> Path:
