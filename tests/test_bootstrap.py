@@ -2,15 +2,11 @@
 directory on SQLite (the embedded default) migrates, loads every demo and creates the first
 administrator; run again (every `make run`) it changes nothing and says so."""
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
-from django.conf import settings
+from tests.base import MANAGE_PY, embedded_env, output_of, python_process
 
-ROOT = Path(settings.BASE_DIR)
 # One row count per demo that bootstrap loads: each must be there after the first run and
 # the same after the second.
 COUNTED = (
@@ -29,19 +25,9 @@ COUNTED = (
 
 
 def bootstrap(var_dir: Path) -> str:
-    drop = {"DATABASE_URL", "REDIS_URL", "TASKS_BACKEND", "SECRET_KEY", "MEDIA_ROOT", "SITE_URL"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(WEIZHI_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1")
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "bootstrap"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
+    drop = ("TASKS_BACKEND", "SECRET_KEY", "MEDIA_ROOT", "SITE_URL")
+    env = embedded_env(var_dir, drop=drop, PYTHONUNBUFFERED="1")
+    return output_of(python_process(MANAGE_PY, "bootstrap", env=env), timeout=600)
 
 
 def counts(var_dir: Path) -> dict[str, int]:

@@ -7,23 +7,20 @@ test database cannot wait for a lock); on PostgreSQL, threads of this process.
 """
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
 
+from tests.base import MANAGE_PY, embedded_env, output_of, python_process
 from weizhi.audience.models import Follower
 from weizhi.inbox import services as inbox
 from weizhi.inbox.models import Item, Message
 
 PEOPLE = 40
-ROOT = Path(__file__).resolve().parents[1]
 WORKER = """
 import json, os, time
 from weizhi.audience.models import Follower
@@ -71,23 +68,12 @@ def test_first_messages_from_two_processes_make_one_item_per_person_on_sqlite(tm
     Follower.objects.bulk_create([Follower(openid=o) for o in openids()])
     with connection.cursor() as cursor:
         cursor.execute("VACUUM INTO %s", [str(tmp_path / "weizhi.sqlite3")])
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(WEIZHI_VAR_DIR=str(tmp_path), OPENIDS=json.dumps(openids()))
-    env.update(TASKS_BACKEND="db", START_AT=str(time.time() + 4))
-    workers = [
-        subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "shell", "-v0", "-c", WORKER],
-            env={**env, "SIDE": side},
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for side in ("a", "b")
-    ]
+    env = embedded_env(
+        tmp_path, TASKS_BACKEND="db", OPENIDS=json.dumps(openids()), START_AT=str(time.time() + 4)
+    )
+    workers = [manage_shell(WORKER, {**env, "SIDE": side}) for side in ("a", "b")]
     for w in workers:
-        _out, err = w.communicate(timeout=300)
-        assert w.returncode == 0, err[-2000:]
+        output_of(w, timeout=300)
     db = sqlite3.connect(tmp_path / "weizhi.sqlite3")
     per_person = db.execute(
         "SELECT f.openid, COUNT(DISTINCT i.id), COUNT(m.id) FROM audience_follower f"
@@ -99,15 +85,8 @@ def test_first_messages_from_two_processes_make_one_item_per_person_on_sqlite(tm
     assert {(items, messages) for _openid, items, messages in per_person} == {(1, 2)}
 
 
-def manage_shell(code: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-v0", "-c", code],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def manage_shell(code: str, env: dict[str, str]) -> subprocess.Popen:
+    return python_process(MANAGE_PY, "shell", "-v0", "-c", code, env=env)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -119,8 +98,7 @@ def test_a_message_arriving_while_the_first_is_uncommitted_joins_its_item_on_sql
     Follower.objects.create(openid="o-first")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM INTO %s", [str(tmp_path / "weizhi.sqlite3")])
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(WEIZHI_VAR_DIR=str(tmp_path), TASKS_BACKEND="db", HELD=str(tmp_path / "held"))
+    env = embedded_env(tmp_path, TASKS_BACKEND="db", HELD=str(tmp_path / "held"))
     holder = manage_shell(HOLDER, env)
     deadline = time.time() + 120
     while not (tmp_path / "held").exists():
@@ -129,8 +107,7 @@ def test_a_message_arriving_while_the_first_is_uncommitted_joins_its_item_on_sql
         time.sleep(0.05)
     second = manage_shell(SECOND, env)
     for w in (holder, second):
-        _out, err = w.communicate(timeout=120)
-        assert w.returncode == 0, err[-2000:]
+        output_of(w)
     db = sqlite3.connect(tmp_path / "weizhi.sqlite3")
     items = db.execute("SELECT item_id, text FROM inbox_message ORDER BY id").fetchall()
     db.close()

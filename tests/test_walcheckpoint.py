@@ -7,12 +7,10 @@ with the thread awake, they are copied into the database file within moments.
 """
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.base import MANAGE_PY, embedded_env, output_of, python_process
+
 SCRIPT = """
 import json, os, time
 from pathlib import Path
@@ -34,19 +32,9 @@ print(json.dumps({"before": before, "after": db.stat().st_size}))
 
 
 def sizes(tmp_path: Path, *, interval: float, wait: float) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(WEIZHI_VAR_DIR=str(tmp_path), TASKS_BACKEND="db")
-    env.update(INTERVAL=str(interval), WAIT=str(wait))
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-v0", "-c", SCRIPT],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    env = embedded_env(tmp_path, TASKS_BACKEND="db", INTERVAL=str(interval), WAIT=str(wait))
+    out = output_of(python_process(MANAGE_PY, "shell", "-v0", "-c", SCRIPT, env=env))
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def test_commits_do_not_checkpoint(tmp_path):
