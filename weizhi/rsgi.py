@@ -10,6 +10,7 @@ from django.conf import settings
 
 from weizhi import wsgi  # first: it sets Django up, which the callback's modules need
 from weizhi.core.bodyfirst import BodyFirstApp
+from weizhi.core.heapfreeze import freeze_startup_heap
 from weizhi.env import envint
 from weizhi.wechat.callback.fastpath import CALLBACK_PATH, answer_on_loop
 
@@ -20,3 +21,5 @@ application = BodyFirstApp(
     max_body_bytes=settings.REQUEST_BODY_MAX_MB * 1024 * 1024,
     routes={("POST", CALLBACK_PATH): answer_on_loop},
 )
+# What this module added to the process since weizhi.wsgi froze the rest.
+freeze_startup_heap()

@@ -12,3 +12,8 @@ from weizhi.content.pagecache import CachedPageApp  # noqa: E402
 from weizhi.wechat.callback.fastpath import CallbackApp  # noqa: E402
 
 application = CallbackApp(CachedPageApp(django_application))
+
+# Last: everything built while starting stays out of the collector's full walks.
+from weizhi.core.heapfreeze import freeze_startup_heap  # noqa: E402
+
+freeze_startup_heap()
