@@ -369,7 +369,10 @@ def test_a_second_serve_on_the_same_var_dir_or_port_is_refused_with_a_message(
 
 
 @pytest.mark.parametrize("instance", ["embedded"], indirect=True)
-def test_granians_workers_die_with_granian(instance):
+@pytest.mark.parametrize("killed", ["answering", "loading"])
+def test_granians_workers_die_with_granian(instance, killed):
+    """Killed once it answers, or while its workers still load weizhi (a signal then was lost
+    and both lived on)."""
     env, var_dir, _page_id = instance
     port = free_port()
     log = var_dir / "granian.log"
@@ -387,10 +390,15 @@ def test_granians_workers_die_with_granian(instance):
     )
     try:
         deadline = time.monotonic() + 60
-        while not answers_healthz(port):
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.3)
-        workers = descendants(granian.pid)
+        if killed == "loading":
+            while len(workers := descendants(granian.pid)) < 2:
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.01)
+        else:
+            while not answers_healthz(port):
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.3)
+            workers = descendants(granian.pid)
         assert len(workers) == 2
         granian.kill()
         granian.wait()
