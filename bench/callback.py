@@ -9,7 +9,8 @@ without: "success"), 15 % subscribes from new followers (a welcome reply and a f
 row), and 3 % of them a second time, as WeChat retries a late answer: half racing the first
 delivery on another connection, half a few hundred messages later. Each mode gets a fresh
 instance, migrated and seeded with reply rules (callback_seed.py), served by granian the way
-`manage.py serve` runs it by default (2 workers x 4 threads; the access log at WARNING as in
+`manage.py serve` runs it by default (2 workers x 4 threads, the callback on a thread of its
+own in each, CALLBACK_THREADS; the access log at WARNING as in
 bench/article.py; no task worker, as no message here makes a task): embedded is SQLite;
 scaled is PostgreSQL (database wz_bench_cb, or --pg-database, created and dropped here) and
 Redis (keys under a prefix of this run's own).

@@ -17,6 +17,7 @@ from weizhi.wechat.callback.fastpath import CALLBACK_PATH, answer_on_loop
 application = BodyFirstApp(
     wsgi.application,
     threads=envint("WEB_THREADS", 4, minimum=1),
+    route_threads=envint("CALLBACK_THREADS", 1, minimum=1),
     body_idle_seconds=settings.REQUEST_BODY_IDLE_SECONDS,
     max_body_bytes=settings.REQUEST_BODY_MAX_MB * 1024 * 1024,
     routes={("POST", CALLBACK_PATH): answer_on_loop},
