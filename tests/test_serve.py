@@ -369,10 +369,13 @@ def test_a_second_serve_on_the_same_var_dir_or_port_is_refused_with_a_message(
 
 
 @pytest.mark.parametrize("instance", ["embedded"], indirect=True)
-@pytest.mark.parametrize("killed", ["answering", "loading"])
-def test_granians_workers_die_with_granian(instance, killed):
-    """Killed once it answers, or while its workers still load weizhi (a signal then was lost
-    and both lived on)."""
+@pytest.mark.parametrize(
+    ("how", "when"), [("killed", "answering"), ("killed", "loading"), ("stopped", "loading")]
+)
+def test_granians_workers_die_with_granian(instance, how, when):
+    """Killed (SIGKILL) or stopped (SIGTERM), once it answers or while its workers still load
+    weizhi: a signal reaching a loading worker was lost, and it served on, orphaned (killed)
+    or with granian waiting for it for ever (stopped, as when serve stops it)."""
     env, var_dir, _page_id = instance
     port = free_port()
     log = var_dir / "granian.log"
@@ -390,7 +393,7 @@ def test_granians_workers_die_with_granian(instance, killed):
     )
     try:
         deadline = time.monotonic() + 60
-        if killed == "loading":
+        if when == "loading":
             while len(workers := descendants(granian.pid)) < 2:
                 assert time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.01)
@@ -400,8 +403,11 @@ def test_granians_workers_die_with_granian(instance, killed):
                 time.sleep(0.3)
             workers = descendants(granian.pid)
         assert len(workers) == 2
-        granian.kill()
-        granian.wait()
+        granian.send_signal(signal.SIGKILL if how == "killed" else signal.SIGTERM)
+        try:
+            granian.wait(timeout=GONE_WITHIN)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"granian did not stop: {log.read_text()[-3000:]}")
         assert wait_until_gone(workers) == set()
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -6,11 +6,10 @@ queue, and the next start could not bind or would double the workers. Each child
 kernel for a signal when its parent dies, which works however the parent dies.
 """
 
+import contextlib
 import ctypes
 import os
 import signal
-import threading
-import time
 from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -32,16 +31,17 @@ def die_with_parent(sig: signal.Signals, parent: int | None = None) -> Callable[
     return arm
 
 
-def forked_children_die_with_us(sig: signal.Signals, every: float = 1.0) -> None:
+def forked_children_die_with_us(sig: signal.Signals) -> None:
     """Every child this process forks from now on (multiprocessing's workers) gets `sig`
     when this process dies. The kernel clears the setting in a forked child, so it is armed
     again after each fork.
 
-    A granian worker that gets the signal while it is still loading the application loses it
-    (granian listens for it only once its runtime runs) and then serves on, parentless,
-    holding the port: killing granian 1 s after its start left both workers running. So each
-    child also watches from a thread of its own and, once its parent is gone, sends itself
-    `sig` again `every` seconds until it has stopped."""
+    A forked child also starts with SIGTERM and SIGINT at their default action, ending it.
+    Otherwise it would inherit granian's handlers, which in a worker that is still loading
+    the application do nothing: a stop asked for then (by this death signal, or by granian
+    stopping its workers) was lost, and the worker served on once loaded, orphaned or keeping
+    a stopping granian waiting for it, holding the port. Once loaded, granian's worker sets
+    its own handlers, which stop it gracefully."""
     prctl = ctypes.CDLL(None, use_errno=True).prctl
     forker = [os.getpid()]
 
@@ -49,19 +49,11 @@ def forked_children_die_with_us(sig: signal.Signals, every: float = 1.0) -> None
         forker[0] = os.getpid()
 
     def after_in_child() -> None:
+        with contextlib.suppress(ValueError):  # forked from a thread other than the main one
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
         prctl(PR_SET_PDEATHSIG, int(sig))
         if os.getppid() != forker[0]:
             os.kill(os.getpid(), sig)
-        threading.Thread(
-            target=_signal_once_orphaned, args=(forker[0], sig, every), name="lifeline", daemon=True
-        ).start()
 
     os.register_at_fork(before=before, after_in_child=after_in_child)
-
-
-def _signal_once_orphaned(parent: int, sig: signal.Signals, every: float) -> None:
-    while os.getppid() == parent:
-        time.sleep(every)
-    while True:
-        os.kill(os.getpid(), sig)
-        time.sleep(every)
